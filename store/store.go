@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/template"
+)
+
+// Store persists templates, clusters and node groups. Implementations are
+// safe for concurrent use. The store is deliberately dumb about policy: the
+// caller (magnum.Manager) decides who may see what and passes filters.
+//
+// Every record carries a Revision. Create sets it to 1. Update writes only if
+// the stored revision equals the given one, then increments it (and sets the
+// new value on the passed struct); otherwise it fails with
+// errdefs.ErrConflict and changes nothing. Delete takes the revision the
+// same way (0 skips the check).
+//
+// Get* return errdefs.ErrNotFound for a missing UUID. Find* resolve a UUID or
+// a name within a filter: a name that matches several records is
+// errdefs.ErrConflict, not a guess. Records returned are copies: changing
+// them does not change the store.
+type Store interface {
+	CreateTemplate(ctx context.Context, t *template.ClusterTemplate) error
+	GetTemplate(ctx context.Context, uuid string) (*template.ClusterTemplate, error)
+	FindTemplate(ctx context.Context, f TemplateFilter, ident string) (*template.ClusterTemplate, error)
+	ListTemplates(ctx context.Context, f TemplateFilter, p Page) ([]*template.ClusterTemplate, error)
+	UpdateTemplate(ctx context.Context, t *template.ClusterTemplate) error
+	// DeleteTemplate fails with errdefs.ErrInUse while any cluster refers to
+	// the template, atomically with respect to CreateCluster.
+	DeleteTemplate(ctx context.Context, uuid string, revision int64) error
+
+	// CreateCluster stores a cluster and its node groups in one transaction.
+	// It fails with errdefs.ErrNotFound if the cluster's template does not
+	// exist, and with errdefs.ErrConflict if a UUID is taken.
+	CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error
+	GetCluster(ctx context.Context, uuid string) (*cluster.Cluster, error)
+	FindCluster(ctx context.Context, f ClusterFilter, ident string) (*cluster.Cluster, error)
+	ListClusters(ctx context.Context, f ClusterFilter, p Page) ([]*cluster.Cluster, error)
+	CountClusters(ctx context.Context, f ClusterFilter) (int, error)
+	UpdateCluster(ctx context.Context, c *cluster.Cluster) error
+	// DeleteCluster removes the cluster and all its node groups.
+	DeleteCluster(ctx context.Context, uuid string, revision int64) error
+
+	// CreateNodeGroup fails with errdefs.ErrNotFound if the cluster does not
+	// exist and errdefs.ErrConflict if the cluster already has a group of
+	// that name (names are unique within a cluster).
+	CreateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
+	GetNodeGroup(ctx context.Context, uuid string) (*cluster.NodeGroup, error)
+	// FindNodeGroup resolves a UUID or name among one cluster's groups.
+	FindNodeGroup(ctx context.Context, clusterUUID, ident string) (*cluster.NodeGroup, error)
+	ListNodeGroups(ctx context.Context, f NodeGroupFilter, p Page) ([]*cluster.NodeGroup, error)
+	UpdateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
+	DeleteNodeGroup(ctx context.Context, uuid string, revision int64) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// TemplateFilter selects templates. The zero value selects all.
+//
+// Visibility as Magnum shows it to a project P: ProjectID P and IncludePublic;
+// admins also IncludeHidden. With ProjectID empty, every project's templates
+// match.
+type TemplateFilter struct {
+	ProjectID string // owner; "" = any
+	// IncludePublic also selects other projects' public templates that are
+	// not hidden.
+	IncludePublic bool
+	// IncludeHidden (with IncludePublic) also selects public hidden ones.
+	IncludeHidden bool
+	Name          string // exact name; "" = any
+	COE           string // "" = any
+}
+
+// ClusterFilter selects clusters. The zero value selects all.
+type ClusterFilter struct {
+	ProjectID  string           // "" = any
+	TemplateID string           // clusters built from this template UUID; "" = any
+	Name       string           // exact name; "" = any
+	Statuses   []cluster.Status // any of these; empty = any
+}
+
+// NodeGroupFilter selects node groups. The zero value selects all.
+type NodeGroupFilter struct {
+	ClusterID string // the cluster's UUID; "" = any
+	ProjectID string // "" = any
+	Role      string // "" = any
+	IsDefault *bool  // nil = any
+	Statuses  []cluster.Status
+}
+
+// Sort directions.
+const (
+	Asc  = "asc"
+	Desc = "desc"
+)
+
+// Page is Magnum's pagination: records after Marker (a UUID from the
+// previous page), at most Limit of them, ordered by SortKey in SortDir. The
+// zero value is the first page of all records ordered by creation (key
+// "id"). Unknown sort keys, bad directions, a negative limit and an unknown
+// marker are errdefs.ErrInvalid.
+type Page struct {
+	Marker  string
+	Limit   int    // 0: no limit
+	SortKey string // "" = "id" (creation order)
+	SortDir string // "" = "asc"
+}
+
+// TemplateSortKeys lists the sort keys templates accept. "id" is creation
+// order; ties on other keys are broken by creation order.
+func TemplateSortKeys() []string {
+	return []string{"id", "uuid", "name", "coe", "created_at", "updated_at"}
+}
+
+// ClusterSortKeys lists the sort keys clusters accept.
+func ClusterSortKeys() []string {
+	return []string{"id", "uuid", "name", "status", "node_count", "master_count", "created_at", "updated_at"}
+}
+
+// NodeGroupSortKeys lists the sort keys node groups accept.
+func NodeGroupSortKeys() []string {
+	return []string{"id", "uuid", "name", "role", "node_count", "created_at", "updated_at"}
+}
