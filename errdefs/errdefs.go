@@ -52,29 +52,29 @@ type Error struct {
 }
 
 // Error formats as "<resource> <id>: <field>: <reason>: <cause>", leaving out
-// whatever is empty.
+// whatever is empty. Without a reason the kind's text stands in; an Error
+// with nothing at all set reads "error".
 func (e *Error) Error() string {
-	var b strings.Builder
-	head := strings.TrimSpace(e.Resource + " " + e.ID)
-	if head != "" {
-		b.WriteString(head)
-		b.WriteString(": ")
+	parts := make([]string, 0, 4)
+	if head := strings.TrimSpace(e.Resource + " " + e.ID); head != "" {
+		parts = append(parts, head)
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
+		parts = append(parts, e.Field)
 	}
 	switch {
 	case e.Reason != "":
-		b.WriteString(e.Reason)
+		parts = append(parts, e.Reason)
 	case e.Kind != nil:
-		b.WriteString(e.Kind.Error())
+		parts = append(parts, e.Kind.Error())
 	}
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		parts = append(parts, e.Err.Error())
 	}
-	return b.String()
+	if len(parts) == 0 {
+		return "error"
+	}
+	return strings.Join(parts, ": ")
 }
 
 // Unwrap exposes the kind and the cause to errors.Is and errors.As.
@@ -125,7 +125,9 @@ func Problems(err error) []*Error {
 			return
 		}
 		if e, ok := err.(*Error); ok {
-			out = append(out, e)
+			if e != nil {
+				out = append(out, e)
+			}
 			return
 		}
 		switch u := err.(type) {
