@@ -15,7 +15,8 @@ type GroupState struct {
 // rule since Train):
 //
 //   - With only the default groups, the cluster takes the default master
-//     group's status and reason as they are.
+//     group's status and reason as they are (the default groups share one
+//     stack; if no master group is given, the first default group stands in).
 //   - With other groups too, the state is IN_PROGRESS if any group is in
 //     progress, else FAILED if any failed, else COMPLETE; the action is
 //     DELETE while a default group is deleting, else UPDATE.
@@ -39,7 +40,8 @@ func Aggregate(prev Status, groups []GroupState) (Status, string) {
 			onlyDefaults = false
 			continue
 		}
-		if g.Role == RoleMaster || (master == nil && g.Name == DefaultMasterGroup) {
+		if master == nil || (g.Role == RoleMaster && master.Role != RoleMaster) ||
+			(g.Name == DefaultMasterGroup && master.Role != RoleMaster && master.Name != DefaultMasterGroup) {
 			master = g
 		}
 		deleting = deleting || g.Status.Action() == "DELETE"
@@ -47,7 +49,7 @@ func Aggregate(prev Status, groups []GroupState) (Status, string) {
 
 	var status Status
 	var reason string
-	if onlyDefaults && master != nil {
+	if onlyDefaults {
 		status, reason = master.Status, master.StatusReason
 	} else {
 		var inProgress, failed bool

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gomagnum/magnum/errdefs"
@@ -30,23 +31,37 @@ const (
 //     and recover a failed update;
 //   - delete: anything but DELETE_COMPLETE, so a failed or stuck cluster can
 //     always be removed.
+//
+// An unknown operation or a status that is not one of Statuses() allows
+// nothing.
 func Allowed(op Operation, s Status) bool {
+	if !s.known() {
+		return false
+	}
 	switch op {
 	case OpUpdate, OpUpgrade, OpRotateCA:
 		return s.Complete()
 	case OpResize, OpRotateCredential, OpNodeGroup:
 		return s.Complete() || s == UpdateInProgress || s == UpdateFailed
 	case OpDelete:
-		return s != DeleteComplete && s != ""
+		return s != DeleteComplete
 	}
 	return false
 }
 
+// Operations lists every operation.
+func Operations() []Operation {
+	return []Operation{OpUpdate, OpResize, OpUpgrade, OpRotateCA, OpRotateCredential, OpNodeGroup, OpDelete}
+}
+
 // CheckAllowed returns nil if op may start in status s, else an ErrConflict
-// error naming the status.
+// error naming the status. An unknown operation is an ErrInvalid error.
 func CheckAllowed(op Operation, s Status) error {
 	if Allowed(op, s) {
 		return nil
+	}
+	if !slices.Contains(Operations(), op) {
+		return errdefs.Invalid("operation", "unknown operation %q", op)
 	}
 	var ok []string
 	for _, st := range Statuses() {

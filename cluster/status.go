@@ -49,11 +49,14 @@ func Statuses() []Status {
 // ParseStatus returns the Status named s, or an ErrInvalid error.
 func ParseStatus(s string) (Status, error) {
 	st := Status(s)
-	if !slices.Contains(Statuses(), st) {
+	if !st.known() {
 		return "", errdefs.Invalid("status", "unknown status %q", s)
 	}
 	return st, nil
 }
+
+// known reports whether s is one of Statuses().
+func (s Status) known() bool { return slices.Contains(Statuses(), s) }
 
 // InProgress reports whether work is under way (the statuses status sync follows).
 func (s Status) InProgress() bool { return strings.HasSuffix(string(s), "_IN_PROGRESS") }
@@ -114,9 +117,14 @@ var transitions = map[Status][]Status{
 
 // CanTransition reports whether a record may move from one status to
 // another. Every settled *_COMPLETE status (see Complete) may start an update
-// or a delete. Staying in a settled status is always allowed.
+// or a delete. Staying in a settled status is always allowed. A status that
+// is not one of Statuses() (other than the empty "from" of a new record)
+// allows nothing.
 func CanTransition(from, to Status) bool {
-	if from == to && !from.InProgress() && from != "" {
+	if !to.known() || (from != "" && !from.known()) {
+		return false
+	}
+	if from == to && !from.InProgress() {
 		return true
 	}
 	if from.Complete() {
