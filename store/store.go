@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/template"
 )
 
@@ -18,9 +22,20 @@ import (
 // same way (0 skips the check).
 //
 // Get* return errdefs.ErrNotFound for a missing UUID. Find* resolve a UUID or
-// a name within a filter: a name that matches several records is
-// errdefs.ErrConflict, not a guess. Records returned are copies: changing
-// them does not change the store.
+// a name within a filter: a record of that UUID wins, otherwise the name is
+// looked up; a name that matches several records is errdefs.ErrConflict, not
+// a guess. Records returned are copies: changing them does not change the
+// store, and changing a record after passing it to the store does not either.
+//
+// The caller sets UUIDs and timestamps (the Manager owns the clock); a record
+// with an empty UUID is errdefs.ErrInvalid. Stores keep times as
+// NormalizeTime gives them (UTC, microseconds) and write the normalised
+// values back into the passed record on Create and Update (UpdatedAt gets a
+// new pointer; the time it pointed to is left alone), so the caller's copy
+// equals what a later Get returns.
+//
+// A cancelled or expired context makes any method return an error wrapping
+// ctx.Err().
 type Store interface {
 	CreateTemplate(ctx context.Context, t *template.ClusterTemplate) error
 	GetTemplate(ctx context.Context, uuid string) (*template.ClusterTemplate, error)
@@ -33,12 +48,16 @@ type Store interface {
 
 	// CreateCluster stores a cluster and its node groups in one transaction.
 	// It fails with errdefs.ErrNotFound if the cluster's template does not
-	// exist, and with errdefs.ErrConflict if a UUID is taken.
+	// exist, and with errdefs.ErrConflict if a UUID is taken or two groups
+	// share a name; then nothing is stored. Each group's ClusterID must be
+	// the cluster's UUID (an empty one is set to it), else errdefs.ErrInvalid.
 	CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error
 	GetCluster(ctx context.Context, uuid string) (*cluster.Cluster, error)
 	FindCluster(ctx context.Context, f ClusterFilter, ident string) (*cluster.Cluster, error)
 	ListClusters(ctx context.Context, f ClusterFilter, p Page) ([]*cluster.Cluster, error)
 	CountClusters(ctx context.Context, f ClusterFilter) (int, error)
+	// UpdateCluster fails with errdefs.ErrNotFound if the cluster or a
+	// changed ClusterTemplateID's template does not exist.
 	UpdateCluster(ctx context.Context, c *cluster.Cluster) error
 	// DeleteCluster removes the cluster and all its node groups.
 	DeleteCluster(ctx context.Context, uuid string, revision int64) error
@@ -51,6 +70,9 @@ type Store interface {
 	// FindNodeGroup resolves a UUID or name among one cluster's groups.
 	FindNodeGroup(ctx context.Context, clusterUUID, ident string) (*cluster.NodeGroup, error)
 	ListNodeGroups(ctx context.Context, f NodeGroupFilter, p Page) ([]*cluster.NodeGroup, error)
+	// UpdateNodeGroup cannot move a group to another cluster
+	// (errdefs.ErrInvalid) nor rename it onto a sibling's name
+	// (errdefs.ErrConflict).
 	UpdateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
 	DeleteNodeGroup(ctx context.Context, uuid string, revision int64) error
 
@@ -102,11 +124,50 @@ const (
 // zero value is the first page of all records ordered by creation (key
 // "id"). Unknown sort keys, bad directions, a negative limit and an unknown
 // marker are errdefs.ErrInvalid.
+//
+// Ties on the sort key are broken by creation order in the same direction,
+// so a descending list is exactly the reverse of the ascending one. A nil
+// updated_at sorts before every time. Strings sort by their bytes. The
+// marker must be one of the records the filter selects (Magnum resolves it
+// within what the caller may see); any other UUID is an unknown marker.
 type Page struct {
 	Marker  string
 	Limit   int    // 0: no limit
 	SortKey string // "" = "id" (creation order)
 	SortDir string // "" = "asc"
+}
+
+// Check returns p with its defaults filled in (key "id", direction "asc"),
+// or an errdefs.ErrInvalid error naming the bad field when the sort key is
+// not among sortKeys, the direction is neither Asc nor Desc, or the limit is
+// negative. It does not check the marker, which needs the store.
+func (p Page) Check(sortKeys []string) (Page, error) {
+	if p.SortKey == "" {
+		p.SortKey = "id"
+	}
+	if p.SortDir == "" {
+		p.SortDir = Asc
+	}
+	if !slices.Contains(sortKeys, p.SortKey) {
+		return p, errdefs.Invalid("sort_key", "unknown sort key %q (allowed: %s)", p.SortKey, strings.Join(sortKeys, ", "))
+	}
+	if p.SortDir != Asc && p.SortDir != Desc {
+		return p, errdefs.Invalid("sort_dir", "sort direction must be %q or %q, not %q", Asc, Desc, p.SortDir)
+	}
+	if p.Limit < 0 {
+		return p, errdefs.Invalid("limit", "limit must not be negative, got %d", p.Limit)
+	}
+	return p, nil
+}
+
+// TimePrecision is the precision stores keep times at: microseconds, what
+// SQL databases such as PostgreSQL hold.
+const TimePrecision = time.Microsecond
+
+// NormalizeTime returns t as every store keeps it: in UTC, truncated to
+// TimePrecision, without a monotonic clock reading.
+func NormalizeTime(t time.Time) time.Time {
+	return t.UTC().Truncate(TimePrecision)
 }
 
 // TemplateSortKeys lists the sort keys templates accept. "id" is creation
