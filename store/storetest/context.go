@@ -1,0 +1,93 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/store"
+)
+
+// testCancellation calls every method with an ended context: each returns
+// an error wrapping the context's, and no write happens.
+func testCancellation(t *testing.T, e *env) {
+	s := e.s
+	tm := e.template()
+	c := e.cluster(tm.UUID)
+	g := e.group(c)
+	newT := e.newTemplate()
+	newC, newGroups := e.newCluster(tm.UUID)
+	newG := e.newGroup(c)
+	upT, upC, upG := tm.Clone(), c.Clone(), g.Clone()
+	upT.Name, upC.Name, upG.Name = "changed", "changed", "changed"
+
+	calls := map[string]func(ctx context.Context) error{
+		"CreateTemplate": func(ctx context.Context) error { return s.CreateTemplate(ctx, newT) },
+		"GetTemplate":    func(ctx context.Context) error { _, err := s.GetTemplate(ctx, tm.UUID); return err },
+		"FindTemplate": func(ctx context.Context) error {
+			_, err := s.FindTemplate(ctx, store.TemplateFilter{}, tm.Name)
+			return err
+		},
+		"ListTemplates": func(ctx context.Context) error {
+			_, err := s.ListTemplates(ctx, store.TemplateFilter{}, store.Page{})
+			return err
+		},
+		"UpdateTemplate": func(ctx context.Context) error { return s.UpdateTemplate(ctx, upT) },
+		"DeleteTemplate": func(ctx context.Context) error { return s.DeleteTemplate(ctx, newT.UUID, 0) },
+		"CreateCluster":  func(ctx context.Context) error { return s.CreateCluster(ctx, newC, newGroups) },
+		"GetCluster":     func(ctx context.Context) error { _, err := s.GetCluster(ctx, c.UUID); return err },
+		"FindCluster": func(ctx context.Context) error {
+			_, err := s.FindCluster(ctx, store.ClusterFilter{}, c.Name)
+			return err
+		},
+		"ListClusters": func(ctx context.Context) error {
+			_, err := s.ListClusters(ctx, store.ClusterFilter{}, store.Page{})
+			return err
+		},
+		"CountClusters":   func(ctx context.Context) error { _, err := s.CountClusters(ctx, store.ClusterFilter{}); return err },
+		"UpdateCluster":   func(ctx context.Context) error { return s.UpdateCluster(ctx, upC) },
+		"DeleteCluster":   func(ctx context.Context) error { return s.DeleteCluster(ctx, c.UUID, 0) },
+		"CreateNodeGroup": func(ctx context.Context) error { return s.CreateNodeGroup(ctx, newG) },
+		"GetNodeGroup":    func(ctx context.Context) error { _, err := s.GetNodeGroup(ctx, g.UUID); return err },
+		"FindNodeGroup":   func(ctx context.Context) error { _, err := s.FindNodeGroup(ctx, c.UUID, g.Name); return err },
+		"ListNodeGroups": func(ctx context.Context) error {
+			_, err := s.ListNodeGroups(ctx, store.NodeGroupFilter{}, store.Page{})
+			return err
+		},
+		"UpdateNodeGroup": func(ctx context.Context) error { return s.UpdateNodeGroup(ctx, upG) },
+		"DeleteNodeGroup": func(ctx context.Context) error { return s.DeleteNodeGroup(ctx, g.UUID, 0) },
+	}
+
+	cancelled, cancel := context.WithCancel(e.ctx)
+	cancel()
+	expired, cancel2 := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
+	defer cancel2()
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			assert.ErrorIs(t, call(cancelled), context.Canceled)
+			assert.ErrorIs(t, call(expired), context.DeadlineExceeded)
+		})
+	}
+
+	// Nothing was written.
+	ctx := e.ctx
+	_, err := s.GetTemplate(ctx, newT.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	_, err = s.GetCluster(ctx, newC.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	_, err = s.GetNodeGroup(ctx, newG.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	gotT, err := s.GetTemplate(ctx, tm.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, tm, gotT)
+	gotC, err := s.GetCluster(ctx, c.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, c, gotC)
+	gotG, err := s.GetNodeGroup(ctx, g.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, g, gotG)
+}

@@ -1,0 +1,20 @@
+// Package storetest is the conformance suite every store.Store passes.
+//
+// An implementation runs it from its own tests, giving a function that
+// opens a new, empty store for each subtest:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store {
+//			return store.NewMemory()
+//		})
+//	}
+//
+// The suite covers create/read/update/delete of templates, clusters and node
+// groups; revisions and optimistic concurrency, including many goroutines
+// updating one record; lookup by UUID or name; every filter; pagination by
+// every sort key in both directions; referential rules (templates in use,
+// atomic cluster creation, cascades, unique node-group names); that records
+// are copies; that every field of every model round-trips (records are filled
+// by reflection, so a field added to a model but not persisted fails); the
+// normalised form of times; and context cancellation.
+package storetest
