@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/gomagnum/magnum/errdefs"
@@ -81,8 +82,16 @@ func checkInfo(info Info) error {
 		return errdefs.Invalid("driver", "driver %s serves no tuple", info.Name)
 	case info.Capabilities.COE == "":
 		return errdefs.Invalid("driver", "driver %s declares no COE", info.Name)
+	case info.Capabilities.DefaultNetworkDriver != "" &&
+		!slices.Contains(info.Capabilities.NetworkDrivers, info.Capabilities.DefaultNetworkDriver):
+		// Templates get the default filled in and would then fail validation.
+		return errdefs.Invalid("driver", "driver %s: default network driver %q is not among its network drivers",
+			info.Name, info.Capabilities.DefaultNetworkDriver)
 	}
 	for _, t := range info.Tuples {
+		if t.OSDistro == "" {
+			return errdefs.Invalid("driver", "driver %s: tuple %s has no OS distro", info.Name, t)
+		}
 		if t.COE != info.Capabilities.COE {
 			return errdefs.Invalid("driver", "driver %s: tuple %s is not of its COE %s", info.Name, t, info.Capabilities.COE)
 		}
@@ -164,6 +173,8 @@ func union(a, b []string) []string {
 }
 
 // chain runs both label validators and reports each distinct problem once.
+// Problems are told apart by their text; errors that are not
+// *errdefs.Error are kept too.
 func chain(a, b func(labels.Labels) error) func(labels.Labels) error {
 	if a == nil {
 		return b
@@ -172,11 +183,7 @@ func chain(a, b func(labels.Labels) error) func(labels.Labels) error {
 		var errs []error
 		seen := map[string]bool{}
 		for _, err := range []error{a(l), b(l)} {
-			problems := errdefs.Problems(err)
-			if err != nil && len(problems) == 0 {
-				errs = append(errs, err)
-			}
-			for _, p := range problems {
+			for _, p := range leaves(err) {
 				if !seen[p.Error()] {
 					seen[p.Error()] = true
 					errs = append(errs, p)
@@ -185,4 +192,33 @@ func chain(a, b func(labels.Labels) error) func(labels.Labels) error {
 		}
 		return errors.Join(errs...)
 	}
+}
+
+// leaves flattens errors.Join trees into their members, stopping at an
+// *errdefs.Error or any other error. An error wrapping several with text of
+// its own (fmt.Errorf with two %w) is kept whole so its text is not lost.
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*errdefs.Error); ok {
+		return []error{err}
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	members := j.Unwrap()
+	texts := make([]string, len(members))
+	for i, e := range members {
+		texts[i] = e.Error()
+	}
+	if strings.Join(texts, "\n") != err.Error() {
+		return []error{err} // not a plain join
+	}
+	var out []error
+	for _, e := range members {
+		out = append(out, leaves(e)...)
+	}
+	return out
 }
