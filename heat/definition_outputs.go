@@ -285,7 +285,10 @@ func URL(scheme string, port int) Formatter {
 
 // checkAddress accepts an IP address or a DNS host name.
 func checkAddress(s string) error {
-	if _, err := netip.ParseAddr(s); err == nil {
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() != "" {
+			return fmt.Errorf("%s: an address with a zone is not reachable from elsewhere", describeText(s))
+		}
 		return nil
 	}
 	if isHostname(s) {
