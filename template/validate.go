@@ -3,11 +3,14 @@ package template
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
 )
@@ -24,8 +27,12 @@ const (
 
 // ApplyDefaults fills the values Magnum fills when a template is created:
 // server type "vm", the COE's default network driver, floating IPs on and
-// empty labels. Unknown COEs are left alone (Validate reports them).
+// empty labels. Unknown COEs are left alone (Validate reports them). A nil
+// template is left alone; a nil catalog knows no COE.
 func ApplyDefaults(t *ClusterTemplate, cat Catalog) {
+	if t == nil {
+		return
+	}
 	if t.ServerType == "" {
 		t.ServerType = DefaultServerType
 	}
@@ -36,6 +43,9 @@ func ApplyDefaults(t *ClusterTemplate, cat Catalog) {
 	if t.Labels == nil {
 		t.Labels = map[string]string{}
 	}
+	if cat == nil {
+		return
+	}
 	if caps, ok := cat.Capabilities(t.COE); ok && t.NetworkDriver == "" {
 		t.NetworkDriver = caps.DefaultNetworkDriver
 	}
@@ -44,7 +54,18 @@ func ApplyDefaults(t *ClusterTemplate, cat Catalog) {
 // Validate checks every rule of a template against the capabilities its COE
 // declares in cat, and returns all the problems at once (joined errdefs
 // ErrInvalid errors, each naming its field), or nil. It is pure: no I/O.
+//
+// Values that later reach shell scripts, YAML or Heat parameters are held to
+// strict character sets: no field takes control characters, and proxies,
+// no_proxy, insecure_registry, docker_storage_driver and label names take no
+// quotes, white space or shell metacharacters. A nil catalog knows no COE.
 func Validate(t *ClusterTemplate, cat Catalog) error {
+	if t == nil {
+		return errdefs.Invalid("clustertemplate", "no template given")
+	}
+	if cat == nil {
+		cat = StaticCatalog(nil)
+	}
 	var v validator
 	v.text("name", t.Name, false)
 	v.required("coe", t.COE)
@@ -55,12 +76,12 @@ func Validate(t *ClusterTemplate, cat Catalog) error {
 	v.text("external_network_id", t.ExternalNetworkID, false)
 	v.text("fixed_network", t.FixedNetwork, false)
 	v.text("fixed_subnet", t.FixedSubnet, false)
-	v.text("docker_storage_driver", t.DockerStorageDriver, false)
-	v.text("insecure_registry", t.InsecureRegistry, false)
+	v.word("docker_storage_driver", t.DockerStorageDriver, isWordRune,
+		"must be a storage driver name: letters, digits, '.', '_' and '-'")
+	v.word("insecure_registry", t.InsecureRegistry, isHostRune,
+		"must be a registry host[:port] or CIDR: letters, digits and '.', '-', '_', ':', '/', '[', ']'")
 	v.text("cluster_distro", t.ClusterDistro, false)
-	if len(t.Tags) > maxString {
-		v.add("tags", "must be at most %d characters", maxString)
-	}
+	v.text("tags", t.Tags, false)
 	v.nameservers(t.DNSNameServer)
 	v.proxy("http_proxy", t.HTTPProxy)
 	v.proxy("https_proxy", t.HTTPSProxy)
@@ -113,20 +134,55 @@ func (v *validator) text(field, val string, required bool) {
 	case len(val) > maxString:
 		v.add(field, "must be at most %d characters", maxString)
 	case hasControl(val):
-		v.add(field, "must not contain control characters")
+		v.add(field, "must be valid UTF-8 without control characters")
 	}
 }
 
+// hasControl reports control characters or bytes that are not UTF-8.
 func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
+	return !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
+// word checks a value that ends up unquoted in scripts: at most 255
+// characters, each accepted by ok.
+func (v *validator) word(field, val string, ok func(rune) bool, rule string) {
+	switch {
+	case val == "":
+	case len(val) > maxString:
+		v.add(field, "must be at most %d characters", maxString)
+	case strings.ContainsFunc(val, func(r rune) bool { return !ok(r) }):
+		v.add(field, "%s", rule)
+	}
+}
+
+func isASCIIAlnum(r rune) bool {
+	return ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+}
+
+func isWordRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune("._-", r) }
+
+func isHostRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune(".-_:/[]", r) }
+
+// isProxyRune admits what a proxy URL needs (scheme, user info with
+// percent-encoding, host, IPv6 brackets, port, path) and nothing a shell or
+// YAML treats specially; other characters can be percent-encoded.
+func isProxyRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune(".-_:/@%[]", r) }
+
+// isNoProxyRune admits host names, domains, IP addresses, CIDRs and "*".
+func isNoProxyRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune(".-_:/*[]", r) }
+
+// nameservers accepts a comma-separated list of IP addresses; spaces around
+// the commas are allowed, other white space and control characters are not.
 func (v *validator) nameservers(s string) {
 	if s == "" {
 		return
 	}
+	if len(s) > maxString {
+		v.add("dns_nameserver", "must be at most %d characters", maxString)
+		return
+	}
 	for _, part := range strings.Split(s, ",") {
-		if net.ParseIP(strings.TrimSpace(part)) == nil {
+		if net.ParseIP(strings.Trim(part, " ")) == nil {
 			v.add("dns_nameserver", "%q is not an IP address (give a comma-separated list of IP addresses)", part)
 			return
 		}
@@ -142,8 +198,8 @@ func (v *validator) proxy(field, s string) {
 		return
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("'\"`$\\;&|<>", r) }) {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" ||
+		strings.ContainsFunc(s, func(r rune) bool { return !isProxyRune(r) }) {
 		v.add(field, "must be an http:// or https:// URL with a host and no spaces, quotes or shell characters")
 	}
 }
@@ -159,27 +215,39 @@ func (v *validator) noProxy(s string) {
 		return
 	}
 	for _, part := range strings.Split(s, ",") {
-		if part == "" || strings.ContainsFunc(part, func(r rune) bool {
-			return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".-_:/*[]", r)))
-		}) {
+		if part == "" || strings.ContainsFunc(part, func(r rune) bool { return !isNoProxyRune(r) }) {
 			v.add("no_proxy", "%q is not a host, domain, IP address or CIDR", part)
 			return
 		}
 	}
 }
 
+// labelKeys checks every label, in key order. A bad name is reported on the
+// field "labels" with the name quoted, so it cannot smuggle anything into a
+// field name; a bad value on "labels/<name>".
 func (v *validator) labelKeys(t *ClusterTemplate) {
-	for k, val := range t.Labels {
-		field := "labels/" + k
+	for _, k := range slices.Sorted(maps.Keys(t.Labels)) {
 		switch {
-		case k == "" || len(k) > maxString || strings.ContainsFunc(k, func(r rune) bool {
-			return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-/", r)))
-		}):
-			v.add(field, "label names are 1-%d characters of letters, digits, '.', '_', '-' and '/'", maxString)
-		case hasControl(val):
-			v.add(field, "label values must not contain control characters")
+		case k == "" || len(k) > maxString || strings.ContainsFunc(k, func(r rune) bool { return !isLabelKeyRune(r) }):
+			v.add("labels", "label name %q is invalid: names are 1-%d characters of letters, digits, '.', '_', '-' and '/'",
+				truncate(k, 64), maxString)
+		case hasControl(t.Labels[k]):
+			v.add("labels/"+k, "label values must be valid UTF-8 without control characters")
 		}
 	}
+}
+
+func isLabelKeyRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune("._-/", r) }
+
+// truncate shortens s to at most n bytes (on a rune boundary) for messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func (v *validator) capabilities(t *ClusterTemplate, caps Capabilities) {
