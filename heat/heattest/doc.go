@@ -1,0 +1,35 @@
+// Package heattest is a fake OpenStack Heat for tests: an httptest server
+// that speaks the part of Heat's REST API gomagnum uses, with a Keystone v3
+// token endpoint in front, so that gophercloud authenticates and calls it
+// exactly as it would a real cloud.
+//
+// The fake parses what it receives with the structural check of package heat
+// (heat.Check), instantiates the resources — nested templates from the files
+// map, resource_registry mappings, OS::Heat::ResourceGroup with count,
+// %index% and removal_policies — and computes outputs by evaluating the HOT
+// intrinsic functions over simulated resources: servers and ports get
+// addresses from their subnet's CIDR (Options.DefaultCIDR otherwise),
+// floating IPs come from Options.FloatingCIDR, load balancers get a VIP.
+// Stacks move from *_IN_PROGRESS to *_COMPLETE (or *_FAILED, or through
+// ROLLBACK_* when rollback is enabled) as they are read, after
+// Options.PollsToComplete reads and Options.ActionDuration on Options.Clock,
+// so tests decide when things finish and never sleep.
+//
+// Faults are injected per request kind (Fault: a 5xx N times, a stall until
+// the client gives up, or a failure after the change took effect) and per
+// resource (ResourceFault: the resource fails with a reason, on create or on
+// delete). Requests are counted by kind (Requests, RequestCounts) so tests
+// and benchmarks can assert what an operation costs.
+//
+//	srv := heattest.New(heattest.Options{PollsToComplete: 1})
+//	defer srv.Close()
+//	ao := srv.AuthOptions()
+//	cloud, err := openstack.Connect(ctx, openstack.ConnectOptions{Auth: &ao})
+//	…
+//	srv.FailResource(heattest.ResourceFault{Type: "OS::Nova::Server", Reason: "No valid host was found."})
+//
+// What it does not do: events, stack actions (suspend, check, cancel),
+// template_url or environment_files, validate, AWS (CFN) templates,
+// AutoScalingGroup members, signals. Unknown resource types are rejected as
+// Heat rejects types it has no plugin for.
+package heattest
