@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/labels"
 )
 
 // Limits from Magnum's API schema.
@@ -228,16 +229,14 @@ func (v *validator) noProxy(s string) {
 func (v *validator) labelKeys(t *ClusterTemplate) {
 	for _, k := range slices.Sorted(maps.Keys(t.Labels)) {
 		switch {
-		case k == "" || len(k) > maxString || strings.ContainsFunc(k, func(r rune) bool { return !isLabelKeyRune(r) }):
+		case !labels.ValidKey(k):
 			v.add("labels", "label name %q is invalid: names are 1-%d characters of letters, digits, '.', '_', '-' and '/'",
-				truncate(k, 64), maxString)
+				truncate(k, 64), labels.MaxKeyLength)
 		case hasControl(t.Labels[k]):
 			v.add("labels/"+k, "label values must be valid UTF-8 without control characters")
 		}
 	}
 }
-
-func isLabelKeyRune(r rune) bool { return isASCIIAlnum(r) || strings.ContainsRune("._-/", r) }
 
 // truncate shortens s to at most n bytes (on a rune boundary) for messages.
 func truncate(s string, n int) string {
