@@ -66,13 +66,12 @@ func (b *ClientBundle) check(schemes ...string) error {
 	if err := b.Client.check(); err != nil {
 		return err
 	}
-	if b.ClusterName == "" || !utf8.ValidString(b.ClusterName) ||
-		strings.IndexFunc(b.ClusterName, unicode.IsControl) >= 0 {
+	if b.ClusterName == "" || !validText(b.ClusterName) {
 		return errdefs.Invalid("cluster_name", "must be non-empty valid text without control characters")
 	}
 	u, err := url.Parse(b.Server)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		strings.IndexFunc(b.Server, unicode.IsControl) >= 0 {
+		!validText(b.Server) {
 		return errdefs.Invalid("api_address", "must be a URL like %s://host:port", schemes[0])
 	}
 	for _, s := range schemes {
@@ -81,6 +80,12 @@ func (b *ClientBundle) check(schemes ...string) error {
 		}
 	}
 	return errdefs.Invalid("api_address", "scheme must be %s", strings.Join(schemes, " or "))
+}
+
+// validText reports whether s is valid UTF-8 without control characters,
+// so it survives YAML and shell quoting unchanged.
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // Files returns the PEM files of the bundle: FileCA, FileCert and FileKey.
@@ -196,7 +201,7 @@ func (b *ClientBundle) Kubeconfig(opts KubeconfigOptions) ([]byte, error) {
 	if user == "" {
 		user = b.ClusterName + "-admin"
 	}
-	if !utf8.ValidString(user) || strings.IndexFunc(user, unicode.IsControl) >= 0 {
+	if !validText(user) {
 		return nil, errdefs.Invalid("user", "must be valid text without control characters")
 	}
 	cluster := kubeCluster{Server: b.Server}
@@ -210,8 +215,8 @@ func (b *ClientBundle) Kubeconfig(opts KubeconfigOptions) ([]byte, error) {
 		cluster.CertificateAuthorityData = CertificatePEM(b.CA)
 		creds = kubeUser{ClientCertificateData: b.Client.CertificatePEM(), ClientKeyData: key}
 	} else {
-		if strings.IndexFunc(opts.Dir, unicode.IsControl) >= 0 {
-			return nil, errdefs.Invalid("dir", "must not contain control characters")
+		if !validText(opts.Dir) {
+			return nil, errdefs.Invalid("dir", "must be valid text without control characters")
 		}
 		cluster.CertificateAuthority = filepath.Join(opts.Dir, FileCA)
 		creds = kubeUser{ClientCertificate: filepath.Join(opts.Dir, FileCert), ClientKey: filepath.Join(opts.Dir, FileKey)}
@@ -242,7 +247,7 @@ func (b *ClientBundle) DockerEnv(dir string) ([]EnvVar, error) {
 	if err := b.check("tcp"); err != nil {
 		return nil, err
 	}
-	if dir == "" || strings.IndexFunc(dir, unicode.IsControl) >= 0 {
+	if dir == "" || !validText(dir) {
 		return nil, errdefs.Invalid("dir", "must be a directory path without control characters")
 	}
 	return []EnvVar{

@@ -132,7 +132,7 @@ func TestCSRChecks(t *testing.T) {
 	})
 }
 
-func mk(t *testing.T, s csrSpec) []byte {
+func mk(t testing.TB, s csrSpec) []byte {
 	t.Helper()
 	out, _ := makeCSR(t, s)
 	return out
