@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -18,8 +17,15 @@ import (
 // registry. It is safe for concurrent use and implements template.Catalog.
 type Registry struct {
 	mu      sync.RWMutex
-	byName  map[string]Driver
-	byTuple map[Tuple]Driver
+	entries []entry // sorted by name
+	byTuple map[Tuple]entry
+}
+
+// entry is a registered driver with the Info it declared when registered:
+// drivers are asked once, so lookups cost no calls into driver code.
+type entry struct {
+	d    Driver
+	info Info
 }
 
 // NewRegistry returns a registry holding the given drivers, or the first
@@ -48,28 +54,29 @@ func (r *Registry) Register(d Driver) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.byName == nil {
-		r.byName = map[string]Driver{}
-		r.byTuple = map[Tuple]Driver{}
-	}
-	if _, dup := r.byName[info.Name]; dup {
-		return errdefs.Conflict("driver", info.Name, "a driver of this name is already registered")
+	if r.byTuple == nil {
+		r.byTuple = map[Tuple]entry{}
 	}
 	for _, t := range info.Tuples {
 		if other, dup := r.byTuple[t]; dup {
-			return errdefs.Conflict("driver", info.Name, "tuple %s is already served by %s", t, other.Info().Name)
+			return errdefs.Conflict("driver", info.Name, "tuple %s is already served by %s", t, other.info.Name)
 		}
 	}
-	for _, other := range r.byName {
-		oi := other.Info()
+	for _, other := range r.entries {
+		oi := other.info
+		if oi.Name == info.Name {
+			return errdefs.Conflict("driver", info.Name, "a driver of this name is already registered")
+		}
 		if oi.Capabilities.COE == info.Capabilities.COE && oi.Capabilities.DefaultNetworkDriver != info.Capabilities.DefaultNetworkDriver {
 			return errdefs.Conflict("driver", info.Name, "default network driver %q disagrees with %s's %q for COE %s",
 				info.Capabilities.DefaultNetworkDriver, oi.Name, oi.Capabilities.DefaultNetworkDriver, info.Capabilities.COE)
 		}
 	}
-	r.byName[info.Name] = d
+	e := entry{d: d, info: cloneInfo(info)}
+	i, _ := slices.BinarySearchFunc(r.entries, info.Name, func(e entry, name string) int { return strings.Compare(e.info.Name, name) })
+	r.entries = slices.Insert(r.entries, i, e)
 	for _, t := range info.Tuples {
-		r.byTuple[t] = d
+		r.byTuple[t] = e
 	}
 	return nil
 }
@@ -107,8 +114,8 @@ func checkInfo(info Info) error {
 func (r *Registry) Lookup(t Tuple) (Driver, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if d, ok := r.byTuple[t]; ok {
-		return d, nil
+	if e, ok := r.byTuple[t]; ok {
+		return e.d, nil
 	}
 	return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: "cluster type", ID: t.String(),
 		Reason: fmt.Sprintf("no driver for server type %q, distro %q and COE %q", t.ServerType, t.OSDistro, t.COE)}
@@ -118,19 +125,20 @@ func (r *Registry) Lookup(t Tuple) (Driver, error) {
 func (r *Registry) Drivers() []Driver {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]Driver, 0, len(r.byName))
-	for _, d := range r.byName {
-		out = append(out, d)
+	out := make([]Driver, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = e.d
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Info().Name < out[j].Info().Name })
 	return out
 }
 
 // COEs implements template.Catalog.
 func (r *Registry) COEs() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	var out []string
-	for _, d := range r.Drivers() {
-		if coe := d.Info().Capabilities.COE; !slices.Contains(out, coe) {
+	for _, e := range r.entries {
+		if coe := e.info.Capabilities.COE; !slices.Contains(out, coe) {
 			out = append(out, coe)
 		}
 	}
@@ -138,24 +146,29 @@ func (r *Registry) COEs() []string {
 	return out
 }
 
-// Capabilities implements template.Catalog: the union of what the COE's
-// drivers accept. Label validators of every driver of the COE all run.
+// Capabilities implements template.Catalog: the union of the values the
+// COE's drivers accept, and the fields all of them require (a field only one
+// driver needs is that driver's to check when it builds a cluster). Label
+// validators of every driver of the COE all run.
 func (r *Registry) Capabilities(coe string) (template.Capabilities, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	var caps template.Capabilities
 	found := false
-	for _, d := range r.Drivers() {
-		c := d.Info().Capabilities
+	for _, e := range r.entries {
+		c := e.info.Capabilities
 		if c.COE != coe {
 			continue
 		}
 		if !found {
 			caps.COE, caps.DefaultNetworkDriver = c.COE, c.DefaultNetworkDriver
+			caps.RequiredFields = slices.Clone(c.RequiredFields)
 			found = true
 		}
 		caps.ServerTypes = union(caps.ServerTypes, c.ServerTypes)
 		caps.NetworkDrivers = union(caps.NetworkDrivers, c.NetworkDrivers)
 		caps.VolumeDrivers = union(caps.VolumeDrivers, c.VolumeDrivers)
-		caps.RequiredFields = union(caps.RequiredFields, c.RequiredFields)
+		caps.RequiredFields = slices.DeleteFunc(caps.RequiredFields, func(f string) bool { return !slices.Contains(c.RequiredFields, f) })
 		if c.ValidateLabels != nil {
 			caps.ValidateLabels = chain(caps.ValidateLabels, c.ValidateLabels)
 		}
@@ -221,4 +234,16 @@ func leaves(err error) []error {
 		out = append(out, leaves(e)...)
 	}
 	return out
+}
+
+// cloneInfo copies the slices of an Info so a driver that later changes
+// what it returned cannot change the registry.
+func cloneInfo(i Info) Info {
+	i.Tuples = slices.Clone(i.Tuples)
+	c := &i.Capabilities
+	c.ServerTypes = slices.Clone(c.ServerTypes)
+	c.NetworkDrivers = slices.Clone(c.NetworkDrivers)
+	c.VolumeDrivers = slices.Clone(c.VolumeDrivers)
+	c.RequiredFields = slices.Clone(c.RequiredFields)
+	return i
 }

@@ -260,7 +260,9 @@ func TestCapabilitiesUnion(t *testing.T) {
 	assert.Equal(t, []string{"vm", "bm"}, caps.ServerTypes)
 	assert.Equal(t, []string{"net-a", "net-b", "net-c"}, caps.NetworkDrivers)
 	assert.Equal(t, []string{"vol-a", "vol-b"}, caps.VolumeDrivers)
-	assert.Equal(t, []string{"external_network_id", "fixed_network"}, caps.RequiredFields)
+	// Required fields: only those every driver of the COE requires; the
+	// bare-metal driver's fixed_network is its own to check.
+	assert.Equal(t, []string{"external_network_id"}, caps.RequiredFields)
 	assert.Nil(t, caps.ValidateLabels)
 
 	_, ok = reg.Capabilities("nope")
