@@ -35,7 +35,7 @@ func Check(req StackRequest, requiredOutputs []string) error {
 
 // CheckNamed is Check with the top-level template's file name for messages.
 func CheckNamed(name string, req StackRequest, requiredOutputs []string) error {
-	cs, list := checkStructure(name, req.Template, req.Files, req.Environment, requiredOutputs)
+	cs, list := checkStructure(name, req.Template, req.Files, req.Environment, requiredOutputs, nil)
 	if cs != nil {
 		list = append(list, cs.checkParameters(req.Parameters)...)
 	}
@@ -64,7 +64,15 @@ func (cs *checkedStack) templates() []*Template {
 	return out
 }
 
+// parsedDoc is a template parsed once, with its problems, so that the
+// renderer's discovery pass and the check share the work.
+type parsedDoc struct {
+	t *Template
+	p *problems
+}
+
 type stackChecker struct {
+	pre    map[string]parsedDoc // templates parsed already, by name
 	files  map[string]string
 	env    *Environment
 	nested map[string]*Template
@@ -75,13 +83,17 @@ type stackChecker struct {
 	list       []*errdefs.Error
 }
 
-func checkStructure(name string, tpl []byte, files map[string]string, envDoc []byte, requiredOutputs []string) (*checkedStack, []*errdefs.Error) {
+// checkStructure runs the checks that do not depend on parameter values.
+// pre may hold templates parsed already (keyed by name; the top-level one
+// under name), which must be the parses of exactly tpl and files.
+func checkStructure(name string, tpl []byte, files map[string]string, envDoc []byte, requiredOutputs []string, pre map[string]parsedDoc) (*checkedStack, []*errdefs.Error) {
 	c := &stackChecker{
+		pre:    pre,
 		files:  files,
 		nested: map[string]*Template{},
 		failed: map[string]bool{},
 	}
-	top, p := parseTemplate(name, tpl)
+	top, p := c.parse(name, tpl)
 	c.list = append(c.list, p.list...)
 	env, ep := parseEnvironment("environment", envDoc)
 	c.list = append(c.list, ep.list...)
@@ -155,6 +167,13 @@ func (c *stackChecker) registryFile(p *problems, path, target string) {
 	c.load(target, nil)
 }
 
+func (c *stackChecker) parse(name string, data []byte) (*Template, *problems) {
+	if d, ok := c.pre[name]; ok {
+		return d.t, d.p
+	}
+	return parseTemplate(name, data)
+}
+
 // load parses a nested template once. chain is the nesting path for cycle
 // detection; nil when loading a registry target.
 func (c *stackChecker) load(name string, chain []string) *Template {
@@ -164,7 +183,7 @@ func (c *stackChecker) load(name string, chain []string) *Template {
 	if c.failed[name] {
 		return nil
 	}
-	t, p := parseTemplate(name, []byte(c.files[name]))
+	t, p := c.parse(name, []byte(c.files[name]))
 	c.list = append(c.list, p.list...)
 	if t == nil {
 		c.failed[name] = true

@@ -2,6 +2,7 @@ package heat
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,6 +134,8 @@ func TestParseTemplateProblems(t *testing.T) {
 		{"not yaml", "heat_template_version: [", []string{"bad.yaml: not valid YAML"}},
 		{"empty", "  \n", []string{"empty document"}},
 		{"list", "- a", []string{"a template must be a mapping"}},
+		{"recursive alias", "a: &a [b, *a]", []string{"alias *a refers to a node that contains it"}},
+		{"alias bomb", aliasBomb(), []string{"document expands to more than"}},
 		{"two docs", "heat_template_version: queens\n---\na: 1\n", []string{"more than one YAML document"}},
 		{"duplicate key", "heat_template_version: queens\nresources: {}\nresources: {}\n", []string{`duplicate key "resources"`}},
 		{"no version", "resources: {}", []string{"heat_template_version: missing"}},
@@ -302,4 +305,21 @@ func TestDescribeDoesNotEchoLongStrings(t *testing.T) {
 	_, err := ParseTemplate("x.yaml", []byte("heat_template_version: queens\ndescription: [1]\nresources:\n  r: {type: OS::Heat::None, deletion_policy: "+secret+"}\n"))
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), secret)
+}
+
+// aliasBomb is a YAML "billion laughs": ten levels of ten aliases each.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [", i, i)
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
 }

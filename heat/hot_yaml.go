@@ -12,7 +12,7 @@ import (
 
 // maxYAMLValues bounds the number of values one document may expand to, so
 // that aliases of aliases ("billion laughs") cannot blow up memory.
-const maxYAMLValues = 1 << 20
+const maxYAMLValues = 1 << 18
 
 // decodeYAML parses one YAML (or JSON) document into generic values:
 // map[string]any, []any, string, int, float64, bool and nil.
@@ -47,7 +47,8 @@ func decodeYAML(data []byte) (any, error) {
 }
 
 type yamlConverter struct {
-	n int // values produced so far
+	n      int                // values produced so far
+	active map[*yaml.Node]bool // anchored nodes being converted, to catch recursive aliases
 }
 
 func (c *yamlConverter) value(n *yaml.Node) (any, error) {
@@ -65,8 +66,21 @@ func (c *yamlConverter) value(n *yaml.Node) (any, error) {
 		if n.Alias == nil {
 			return nil, fmt.Errorf("line %d: alias without anchor", n.Line)
 		}
+		if c.active[n.Alias] {
+			return nil, fmt.Errorf("line %d: alias *%s refers to a node that contains it", n.Line, n.Value)
+		}
 		return c.value(n.Alias)
-	case yaml.SequenceNode:
+	case yaml.SequenceNode, yaml.MappingNode:
+		if n.Anchor != "" {
+			if c.active == nil {
+				c.active = map[*yaml.Node]bool{}
+			}
+			c.active[n] = true
+			defer delete(c.active, n)
+		}
+		if n.Kind == yaml.MappingNode {
+			return c.mapping(n)
+		}
 		out := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
 			v, err := c.value(item)
@@ -76,8 +90,6 @@ func (c *yamlConverter) value(n *yaml.Node) (any, error) {
 			out = append(out, v)
 		}
 		return out, nil
-	case yaml.MappingNode:
-		return c.mapping(n)
 	case yaml.ScalarNode:
 		return scalarValue(n)
 	default:

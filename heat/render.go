@@ -19,12 +19,15 @@ import (
 // Renderer turns inputs into stack requests for one Definition and one file
 // system of templates (a driver's embed.FS). It is safe for concurrent use.
 //
-// Every file named ".yaml" or ".template" in the file system is a Go
-// text/template (sprig's hermetic functions, missingkey=error) executed
-// with the definition's resolved Features as its only data, so text
-// templating can make structural choices ({{ if .master_lb }}…{{ end }})
-// but never sees a user-supplied value: those reach Heat as parameters.
-// Files read with get_file are sent as they are, never templated.
+// A file named "X.tmpl.yaml" (or "X.tmpl.template") is a Go text/template
+// (sprig's hermetic functions, missingkey=error) and is sent to Heat as
+// "X.yaml"; it is executed with the definition's resolved Features as its
+// only data, so text templating can make structural choices
+// ({{ if .master_lb }}…{{ end }}) but never sees a user-supplied value:
+// those reach Heat as parameters. Other files — plain HOT templates and
+// get_file targets such as scripts — are sent as they are. Files are sent
+// under their path in the file system (which is what templates reference),
+// and only those that the rendered templates reach.
 //
 // Rendering and the structural check (Check) happen once per distinct
 // combination of feature values; later renders of the same variant only
@@ -32,7 +35,7 @@ import (
 type Renderer struct {
 	fsys  fs.FS
 	def   Definition
-	tmpls map[string]*template.Template // by path
+	tmpls map[string]*template.Template // Go templates by the name Heat sees
 
 	mu       sync.Mutex
 	variants map[string]*variantEntry
@@ -73,36 +76,59 @@ func NewRenderer(fsys fs.FS, def Definition) (*Renderer, error) {
 	funcs := sprig.HermeticTxtFuncMap()
 	r := &Renderer{fsys: fsys, def: def, tmpls: map[string]*template.Template{}, variants: map[string]*variantEntry{}}
 	var list []*errdefs.Error
+	plain := map[string]bool{}
 	err := fs.WalkDir(fsys, ".", func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if e.IsDir() || !IsTemplateFile(path) {
+		if e.IsDir() {
+			return nil
+		}
+		name, isTmpl := heatName(path)
+		if !isTmpl {
+			plain[path] = true
 			return nil
 		}
 		data, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
 		}
-		t, err := template.New(path).Option("missingkey=error").Funcs(funcs).Parse(string(data))
+		t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(data))
 		if err != nil {
 			list = append(list, &errdefs.Error{Kind: errdefs.ErrInvalid, ID: path, Reason: "not a valid Go template", Err: err})
 			return nil
 		}
-		r.tmpls[path] = t
+		r.tmpls[name] = t
 		return nil
 	})
 	if err != nil {
 		return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "definition", ID: def.Name, Reason: "cannot read the templates", Err: err}
 	}
-	if r.tmpls[def.Template] == nil && len(list) == 0 {
+	for _, name := range sortedKeys(r.tmpls) {
+		if plain[name] {
+			list = append(list, &errdefs.Error{Kind: errdefs.ErrInvalid, ID: name,
+				Reason: "both a Go template and a plain file are sent under this name"})
+		}
+	}
+	if r.tmpls[def.Template] == nil && !plain[def.Template] && len(list) == 0 {
 		list = append(list, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "definition", ID: def.Name,
-			Field: "Template", Reason: fmt.Sprintf("%q is not a .yaml or .template file of the file system", def.Template)})
+			Field: "Template", Reason: fmt.Sprintf("neither %q nor its .tmpl form is in the file system", def.Template)})
 	}
 	if err := joinProblems(list); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// heatName returns the name Heat sees for a file of the template file
+// system, and whether the file is a Go template.
+func heatName(path string) (string, bool) {
+	for _, ext := range []string{".yaml", ".template"} {
+		if base, ok := strings.CutSuffix(path, ".tmpl"+ext); ok && base != "" && !strings.HasSuffix(base, "/") {
+			return base + ext, true
+		}
+	}
+	return path, false
 }
 
 // Definition returns the renderer's definition (for ApplyOutputs and
@@ -202,12 +228,16 @@ func (r *Renderer) variant(features Features) (*variant, error) {
 // build renders a variant: the top-level template, every nested template
 // and get_file target it reaches, the environment; then checks it.
 func (r *Renderer) build(features Features) (*variant, error) {
-	b := &variantBuilder{r: r, data: map[string]any(maps.Clone(features)), files: map[string]string{}}
+	b := &variantBuilder{r: r, data: map[string]any(maps.Clone(features)), files: map[string]string{}, parsed: map[string]parsedDoc{}}
 	registry := r.def.registry(features)
 	env := &Environment{ResourceRegistry: registry}
 	top, err := b.execute(r.def.Template)
 	if err != nil {
 		return nil, err
+	}
+	if top == nil {
+		return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "definition", ID: r.def.Name,
+			Field: "Template", Reason: fmt.Sprintf("cannot read %q", r.def.Template)}
 	}
 	// Registry targets that are templates are sent, whether used or not.
 	for _, k := range sortedKeys(registry) {
@@ -228,7 +258,7 @@ func (r *Renderer) build(features Features) (*variant, error) {
 		}
 	}
 	outputs := r.def.RequiredOutputs(features)
-	cs, list := checkStructure(r.def.Template, top, b.files, envDoc, outputs)
+	cs, list := checkStructure(r.def.Template, top, b.files, envDoc, outputs, b.parsed)
 	if cs != nil {
 		list = append(list, r.checkMappings(cs.top)...)
 	}
@@ -265,21 +295,30 @@ func (r *Renderer) checkMappings(top *Template) []*errdefs.Error {
 }
 
 type variantBuilder struct {
-	r     *Renderer
-	data  map[string]any
-	files map[string]string
-	seen  map[string]bool
+	r      *Renderer
+	data   map[string]any
+	files  map[string]string
+	parsed map[string]parsedDoc // rendered templates parsed while following references
 }
 
-func (b *variantBuilder) execute(path string) ([]byte, error) {
-	t := b.r.tmpls[path]
+// execute renders a Go template, or reads a plain file; nil if neither
+// exists.
+func (b *variantBuilder) execute(name string) ([]byte, error) {
+	t := b.r.tmpls[name]
 	if t == nil {
-		return nil, nil
+		if !fs.ValidPath(name) {
+			return nil, nil
+		}
+		data, err := fs.ReadFile(b.r.fsys, name)
+		if err != nil {
+			return nil, nil // Check reports it as missing
+		}
+		return data, nil
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, b.data); err != nil {
 		return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "definition", ID: b.r.def.Name,
-			Field: path, Reason: "template execution failed", Err: err}
+			Field: name, Reason: "template execution failed", Err: err}
 	}
 	return buf.Bytes(), nil
 }
@@ -290,12 +329,9 @@ func (b *variantBuilder) addTemplate(path string, env *Environment) error {
 	if _, done := b.files[path]; done {
 		return nil
 	}
-	if b.r.tmpls[path] == nil {
-		return nil // not in the file system: Check reports it as missing
-	}
 	data, err := b.execute(path)
-	if err != nil {
-		return err
+	if err != nil || data == nil {
+		return err // nil data: not in the file system, Check reports it as missing
 	}
 	b.files[path] = string(data)
 	return b.follow(path, data, env)
@@ -304,14 +340,11 @@ func (b *variantBuilder) addTemplate(path string, env *Environment) error {
 // follow adds what a rendered template references: nested templates (by
 // type, group member type or registry) and get_file targets.
 func (b *variantBuilder) follow(name string, data []byte, env *Environment) error {
-	if b.seen == nil {
-		b.seen = map[string]bool{}
-	}
-	if b.seen[name] {
+	if _, done := b.parsed[name]; done {
 		return nil
 	}
-	b.seen[name] = true
-	t, _ := parseTemplate(name, data) // problems are reported by the check
+	t, p := parseTemplate(name, data) // the check reports the problems
+	b.parsed[name] = parsedDoc{t: t, p: p}
 	if t == nil {
 		return nil
 	}
@@ -330,22 +363,18 @@ func (b *variantBuilder) follow(name string, data []byte, env *Environment) erro
 		}
 	}
 	for _, f := range t.fileRefs {
-		if b.r.tmpls[f.name] != nil {
-			// A .yaml or .template file is always rendered, however it is
-			// referenced, so that it reads the same everywhere.
-			if err := b.addTemplate(f.name, env); err != nil {
-				return err
-			}
+		if _, done := b.files[f.name]; done {
 			continue
 		}
-		if _, done := b.files[f.name]; done || !fs.ValidPath(f.name) {
-			continue
-		}
-		data, err := fs.ReadFile(b.r.fsys, f.name)
+		// get_file content is sent as it is: a Go template is rendered,
+		// anything else (scripts, cloud-config) is never templated.
+		data, err := b.execute(f.name)
 		if err != nil {
-			continue // Check reports it as missing
+			return err
 		}
-		b.files[f.name] = string(data)
+		if data != nil {
+			b.files[f.name] = string(data)
+		}
 	}
 	return nil
 }
