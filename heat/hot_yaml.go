@@ -47,7 +47,7 @@ func decodeYAML(data []byte) (any, error) {
 }
 
 type yamlConverter struct {
-	n      int                // values produced so far
+	n      int                 // values produced so far
 	active map[*yaml.Node]bool // anchored nodes being converted, to catch recursive aliases
 }
 
