@@ -262,6 +262,7 @@ func TestCustomPolicyDecides(t *testing.T) {
 		"no CN":         {ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
 		"negative life": {Subject: pkix.Name{CommonName: "x"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, Validity: -time.Hour},
 		"bad DNS":       {Subject: pkix.Name{CommonName: "x"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, DNSNames: []string{"a b"}},
+		"bad O":         {Subject: pkix.Name{CommonName: "x", Organization: []string{"a\nb"}}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, _ := newManager(t, certs.Config{Policy: certs.PolicyFunc(func(context.Context, *certs.PolicyRequest) (*certs.Grant, error) {

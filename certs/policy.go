@@ -22,7 +22,8 @@ type Requester struct {
 	Admin bool
 	// Trustee: the caller authenticated as the cluster's trustee user, which
 	// is how the cluster's own nodes call in. Set it only for the trustee of
-	// the cluster the request is about.
+	// the cluster the request is about. DefaultPolicy treats a trustee as the
+	// cluster's nodes and nothing more, even if Admin is also set.
 	Trustee bool
 }
 

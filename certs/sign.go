@@ -100,6 +100,14 @@ func checkGrant(g *Grant) error {
 	if err := checkNameString("granted common name", g.Subject.CommonName); err != nil {
 		return err
 	}
+	if len(g.Subject.Organization) > maxOrgs {
+		return invalidCSR("the policy granted more than %d organizations", maxOrgs)
+	}
+	for _, o := range g.Subject.Organization {
+		if err := checkNameString("granted organization", o); err != nil {
+			return err
+		}
+	}
 	if len(g.ExtKeyUsage) == 0 {
 		return forbiddenCSR("the policy granted no usage")
 	}

@@ -260,3 +260,18 @@ func TestManagerWorksOnDirStorage(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, m.Delete(ctx, testCluster.UUID))
 }
+
+func TestStorageConstructorsDefaultsAndWarnings(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	_, err := certs.NewDirStorage(t.TempDir(), newTextLogger(&buf))
+	require.NoError(t, err)
+	assert.Contains(t, buf.String(), "development only")
+
+	keys, err := certs.NewEphemeralKeys()
+	require.NoError(t, err)
+	s := certs.NewSealedStorage(nil, keys) // a fresh in-memory record store
+	require.NoError(t, s.CreateKeyPair(ctx, "r", certstest.NewKeyPair(t, "x")))
+	_, err = s.KeyPair(ctx, "r")
+	assert.NoError(t, err)
+}
