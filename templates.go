@@ -195,7 +195,8 @@ func (m *Manager) updateTemplateOnce(ctx context.Context, c policy.Caller, ident
 			return nil, err
 		}
 	}
-	if slices.Contains(changed, "image_id") {
+	if slices.Contains(changed, "image_id") || slices.Contains(changed, "cluster_distro") {
+		// With an image service the distro is always the image's.
 		if err := m.resolveDistro(ctx, nt); err != nil {
 			return nil, err
 		}

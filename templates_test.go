@@ -142,6 +142,11 @@ func TestCreateTemplateTakesDistroFromTheImage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "fedora-atomic", got.ClusterDistro)
 
+	// A patch cannot make the distro disagree with the image.
+	got, err = m.UpdateClusterTemplate(as(alice), got.UUID, ops(t, `[{"op":"replace","path":"/cluster_distro","value":"coreos"}]`))
+	require.NoError(t, err)
+	assert.Equal(t, "fedora-atomic", got.ClusterDistro)
+
 	for _, img := range []string{"missing", "plain"} {
 		tpl.ImageID = img
 		_, err = m.CreateClusterTemplate(as(alice), tpl)
