@@ -282,9 +282,11 @@ func (sc *scope) parameters(v any) {
 			case "constraints":
 				par.Constraints = sc.constraints(kp, val)
 			case "tags":
+				sc.since(kp, "tags", "2018-03-02")
 				if _, ok := val.([]any); !ok {
 					sc.p.add(kp, "must be a list, not %s", describe(val))
 				}
+			case "schema":
 			default:
 				sc.p.add(kp, "unknown parameter key (type, label, description, default, hidden, immutable, constraints, tags)")
 			}
@@ -340,6 +342,7 @@ func (sc *scope) constraints(path string, v any) []Constraint {
 				}
 			case "modulo":
 				kinds++
+				sc.since(kp, "a modulo constraint", "2017-02-24")
 				mm, ok := val.(map[string]any)
 				step, okS := asNumber(mm["step"])
 				off, okO := asNumber(mm["offset"])
@@ -475,7 +478,14 @@ func (sc *scope) declareConditions(v any) {
 
 func (sc *scope) conditions() {
 	for _, name := range sortedKeys(sc.rawCond) {
-		sc.condition("conditions."+name, sc.rawCond[name])
+		path := "conditions." + name
+		switch sc.rawCond[name].(type) {
+		case bool, map[string]any:
+			sc.condition(path, sc.rawCond[name])
+		default:
+			// Heat accepts condition names only inside not, and, or.
+			sc.p.add(path, "a condition definition must be a bool or a condition function (equals, not, and, or, contains), not %s", describe(sc.rawCond[name]))
+		}
 	}
 	// A condition may name another; names must not form a cycle.
 	for _, name := range sortedKeys(sc.rawCond) {
@@ -544,12 +554,12 @@ func (sc *scope) condition(path string, v any) {
 		for fn, args := range x {
 			fp := path + "." + fn
 			if !conditionFunctions[fn] {
-				sc.p.add(path, "%q is not a condition function (equals, not, and, or, contains)", fn)
+				sc.p.add(path, "%q is not a condition function (equals, not, and, or, contains, yaql, get_param)", fn)
 				return
 			}
 			sc.gate(fp, fn)
 			switch fn {
-			case "get_param":
+			case "get_param", "yaql":
 				sc.value(path, v)
 			case "equals", "contains":
 				l, ok := args.([]any)
@@ -758,6 +768,7 @@ func (sc *scope) resourceKey(path, k string, r *Resource, val any) {
 		r.Condition = val
 		sc.condition(path, val)
 	case "external_id":
+		sc.since(path, "external_id", "2016-10-14")
 		r.ExternalID = val
 		sc.value(path, val)
 	}
@@ -801,6 +812,13 @@ func (sc *scope) outputs(v any) {
 			sc.p.add(path, "missing value")
 		}
 		sc.t.Outputs[name] = o
+	}
+}
+
+// since reports a feature the template version does not have yet.
+func (sc *scope) since(path, what, date string) {
+	if sc.date != "" && sc.date < date {
+		sc.p.add(path, "%s needs heat_template_version %s or later, this template is %s", what, date, sc.t.Version)
 	}
 }
 
@@ -910,6 +928,9 @@ func (sc *scope) function(path, fn string, args any) {
 			sc.p.add(path, "needs [condition, value if true, value if false]")
 			sc.value(path, args)
 			return
+		}
+		if len(l) == 2 && sc.date != "" && sc.date < "2021-04-16" {
+			sc.p.add(path, "if without a value for false needs heat_template_version 2021-04-16 (wallaby) or later, this template is %s", sc.t.Version)
 		}
 		sc.condition(path+"[0]", l[0])
 		sc.value(path, l[1:])

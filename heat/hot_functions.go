@@ -37,9 +37,10 @@ func HOTVersions() []string {
 }
 
 // hotFunctions maps each HOT intrinsic function to the first template
-// version (as a date) that has it. Where the release that introduced a
-// function is uncertain the earlier candidate is used, so that the check
-// never rejects what Heat accepts.
+// version (as a date) that has it, as in Heat 19's heat/engine/hot/template.py.
+// equals, not, and and or are condition functions only: Heat evaluates them
+// in conditions (and if's first argument) and reads them as plain data
+// elsewhere.
 var hotFunctions = map[string]string{
 	"get_attr":            "2013-05-23",
 	"get_file":            "2013-05-23",
@@ -58,9 +59,9 @@ var hotFunctions = map[string]string{
 	"not":                 "2016-10-14",
 	"and":                 "2016-10-14",
 	"or":                  "2016-10-14",
-	"map_replace":         "2017-02-24",
+	"map_replace":         "2016-10-14",
 	"str_replace_strict":  "2017-02-24",
-	"filter":              "2017-09-01",
+	"filter":              "2017-02-24",
 	"make_url":            "2017-09-01",
 	"list_concat":         "2017-09-01",
 	"list_concat_unique":  "2017-09-01",
@@ -72,7 +73,7 @@ var hotFunctions = map[string]string{
 // output's condition, and the first argument of if.
 var conditionFunctions = map[string]bool{
 	"equals": true, "not": true, "and": true, "or": true, "contains": true,
-	"get_param": true,
+	"get_param": true, "yaql": true,
 }
 
 // Pseudo parameters Heat defines for every stack.
@@ -82,8 +83,9 @@ var pseudoParameters = map[string]bool{
 
 // Intrinsic reports whether v is a call of a HOT intrinsic function — a
 // mapping with exactly one key that names one — and returns the function's
-// name and argument. Keys like "Fn::Join" or "Ref" (CloudFormation) are not
-// HOT functions.
+// name and argument. The condition functions equals, not, and, or count
+// (Heat evaluates them only in conditions); keys like "Fn::Join" or "Ref"
+// (CloudFormation) do not.
 func Intrinsic(v any) (fn string, args any, ok bool) {
 	m, isMap := v.(map[string]any)
 	if !isMap || len(m) != 1 {

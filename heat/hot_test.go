@@ -204,6 +204,7 @@ conditions:
   c4: {or: [c5, true]}
   c5: {not: c4}
   c6: {get_resource: r}
+  c7: c1
 resources:
   r: {type: OS::Heat::None, condition: missing}
 outputs:
@@ -213,6 +214,7 @@ outputs:
 			`conditions.c2.not: condition "nope" is not declared`,
 			`conditions.c3.and: needs a list of at least two conditions`,
 			`conditions.c6: "get_resource" is not a condition function`,
+			`conditions.c7: a condition definition must be a bool or a condition function`,
 			`conditions.c4: condition refers to itself`,
 			`conditions.c5: condition refers to itself`,
 			`resources.r.condition: condition "missing" is not declared`,
@@ -221,15 +223,21 @@ outputs:
 		{"version gates", `
 heat_template_version: 2015-04-30
 conditions: {c: true}
+parameters:
+  p: {type: number, tags: [a], constraints: [{modulo: {step: 2, offset: 0}}]}
 resources:
   r:
     type: OS::Heat::None
+    external_id: abc
     properties:
       a: {str_split: [',', 'a,b']}
       b: {map_merge: [{a: 1}, {b: 2}]}
       c: {Fn::Join: ['', [a, b]]}
 `, []string{
+			"parameters.p.constraints[0].modulo: a modulo constraint needs heat_template_version 2017-02-24 or later",
+			"parameters.p.tags: tags needs heat_template_version 2018-03-02 or later",
 			"conditions: needs heat_template_version 2016-10-14 (newton) or later, this template is 2015-04-30",
+			"resources.r.external_id: external_id needs heat_template_version 2016-10-14 or later",
 			"resources.r.properties.a.str_split: str_split needs heat_template_version 2015-10-15",
 			"resources.r.properties.b.map_merge: map_merge needs heat_template_version 2016-04-08",
 			"resources.r.properties.c.Fn::Join: Fn::Join is a CloudFormation function",
@@ -245,6 +253,7 @@ resources:
       c: {get_attr: []}
       d: {if: [true]}
       e: {repeat: {template: x}}
+      f: {if: [true, 1]}
 `, []string{
 			"resources.r.properties.a.get_file: needs a file name",
 			"resources.r.properties.b.str_replace: missing params",
@@ -252,6 +261,7 @@ resources:
 			"resources.r.properties.c.get_attr: needs a list",
 			"resources.r.properties.d.if: needs [condition",
 			"resources.r.properties.e.repeat: missing for_each",
+			"resources.r.properties.f.if: if without a value for false needs heat_template_version 2021-04-16",
 		}},
 		{"outputs and groups", `
 heat_template_version: rocky
