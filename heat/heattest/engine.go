@@ -655,14 +655,6 @@ func (b *builder) group(in *instance, r *resource, prev *resource, prevNested *i
 		members.id, members.name = b.s.newUUID(), in.name+"-"+r.name+"-"+b.s.shortID()
 	}
 	r.physID, r.nested = members.id, members
-	// Heat validates the member definition even for an empty group.
-	if heat.IsTemplateFile(b.sub.env.ResolveType("", memberType)) {
-		if _, err := b.template(b.sub.env.ResolveType("", memberType)); err != nil {
-			return false, err
-		}
-	} else if _, ok := simTypes[b.sub.env.ResolveType("", memberType)]; !ok && b.sub.env.ResolveType("", memberType) != "OS::Heat::ResourceGroup" {
-		return false, invalidf("The Resource Type (%s) could not be found.", memberType)
-	}
 	for _, n := range names {
 		props, _ := substitute(memberProps, map[string]any{indexVar: n}).(map[string]any)
 		if props == nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"net/url"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/gomagnum/magnum/heat"
 )
@@ -341,8 +343,9 @@ func toIndex(v any) (int, bool) {
 	return 0, false
 }
 
-// scalarString formats a value as Heat does when it joins or substitutes
-// it into a string: numbers without a trailing ".0", maps and lists as JSON.
+// scalarString formats a value as Heat does when it substitutes it into a
+// string: numbers without a trailing ".0", maps and lists as Python's
+// json.dumps writes them.
 func scalarString(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -364,11 +367,7 @@ func scalarString(v any) string {
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return pyJSON(v)
 }
 
 func equalValues(a, b any) bool {
@@ -428,7 +427,15 @@ func listJoin(a any) (any, error) {
 		case nil:
 		case []any:
 			for _, el := range x {
-				parts = append(parts, scalarString(el))
+				switch el.(type) {
+				case string, map[string]any, []any:
+					parts = append(parts, scalarString(el))
+				case nil:
+					parts = append(parts, "")
+				default:
+					// Heat: "Items to join must be string, map or list not 1".
+					return nil, fmt.Errorf("Items to join must be string, map or list not %s", scalarString(el))
+				}
 			}
 		case string:
 			// A JSON list given as a string is accepted by Heat too.
@@ -566,29 +573,79 @@ func repeat(a any) (any, error) {
 	}
 	out := make([]any, 0, len(combos))
 	for _, c := range combos {
-		out = append(out, substitute(m["template"], c))
+		v := substitute(m["template"], c)
+		if err := firstSubstError(v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
+}
+
+// substError marks a failed substitution inside a value.
+type substError struct{ msg string }
+
+func (e substError) Error() string { return e.msg }
+
+func firstSubstError(v any) error {
+	switch x := v.(type) {
+	case substError:
+		return x
+	case map[string]any:
+		for _, item := range x {
+			if err := firstSubstError(item); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if err := firstSubstError(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func pyType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64:
+		return "int"
+	case float64:
+		return "float"
+	case map[string]any:
+		return "dict"
+	case []any:
+		return "list"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // substitute replaces placeholder keys in every string (and map key) of v.
 func substitute(v any, repl map[string]any) any {
 	switch x := v.(type) {
 	case string:
-		for k, r := range repl {
-			if x == k {
-				return r
+		for _, k := range slices.Sorted(maps.Keys(repl)) {
+			if !strings.Contains(x, k) {
+				continue
 			}
-		}
-		for k, r := range repl {
-			x = strings.ReplaceAll(x, k, scalarString(r))
+			r, ok := repl[k].(string)
+			if !ok {
+				// Heat substitutes with Python's str.replace, which takes strings only.
+				return substError{fmt.Sprintf("replace() argument 2 must be str, not %s", pyType(repl[k]))}
+			}
+			x = strings.ReplaceAll(x, k, r)
 		}
 		return x
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, item := range x {
-			nk, _ := substitute(k, repl).(string)
-			if nk == "" {
+			nk, ok := substitute(k, repl).(string)
+			if !ok {
 				nk = k
 			}
 			out[nk] = substitute(item, repl)
@@ -750,4 +807,113 @@ func makeURL(a any) (any, error) {
 	}
 	u.Fragment = scalarString(m["fragment"])
 	return u.String(), nil
+}
+
+// pyJSON encodes v as Python's json.dumps does with its defaults (", " and
+// ": " separators, non-ASCII escaped), which is how Heat turns maps and
+// lists into strings. Keys are sorted; Heat keeps the document's order,
+// which the fake no longer knows.
+func pyJSON(v any) string {
+	var b strings.Builder
+	writePyJSON(&b, v)
+	return b.String()
+}
+
+func writePyJSON(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case string:
+		writePyString(b, x)
+	case int, int64, float64:
+		b.WriteString(scalarString(x))
+	case []string:
+		b.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyString(b, item)
+		}
+		b.WriteByte(']')
+	case []any:
+		b.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyJSON(b, item)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyString(b, k)
+			b.WriteString(": ")
+			writePyJSON(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		raw, err := json.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		var generic any
+		if json.Unmarshal(raw, &generic) != nil {
+			b.WriteString("null")
+			return
+		}
+		writePyJSON(b, generic)
+	}
+}
+
+func writePyString(b *strings.Builder, s string) {
+	const hexdigits = "0123456789abcdef"
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || (r >= 0x7f && r <= 0xffff):
+			b.WriteString(`\u`)
+			b.WriteByte(hexdigits[r>>12&0xf])
+			b.WriteByte(hexdigits[r>>8&0xf])
+			b.WriteByte(hexdigits[r>>4&0xf])
+			b.WriteByte(hexdigits[r&0xf])
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			for _, u := range []rune{r1, r2} {
+				b.WriteString(`\u`)
+				b.WriteByte(hexdigits[u>>12&0xf])
+				b.WriteByte(hexdigits[u>>8&0xf])
+				b.WriteByte(hexdigits[u>>4&0xf])
+				b.WriteByte(hexdigits[u&0xf])
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
 }
