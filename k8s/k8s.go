@@ -10,8 +10,8 @@ const COE = "kubernetes"
 
 // Capabilities are what Kubernetes drivers accept in a template: flannel
 // (the default) or calico networking, the cinder volume driver, vm or bm
-// servers, and an external network (Heat's external_network parameter is
-// required).
+// servers, an external network (Heat's external_network parameter is
+// required), and the labels of [Labels], checked by [ValidateLabels].
 func Capabilities() template.Capabilities {
 	return template.Capabilities{
 		COE:                  COE,
@@ -20,6 +20,7 @@ func Capabilities() template.Capabilities {
 		DefaultNetworkDriver: "flannel",
 		VolumeDrivers:        []string{"cinder"},
 		RequiredFields:       []string{"external_network_id"},
+		ValidateLabels:       ValidateLabels,
 	}
 }
 

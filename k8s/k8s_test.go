@@ -21,7 +21,9 @@ func TestCapabilities(t *testing.T) {
 	assert.Equal(t, []string{"vm", "bm"}, c.ServerTypes)
 	// Heat's external_network parameter is required.
 	assert.Equal(t, []string{"external_network_id"}, c.RequiredFields)
-	assert.Nil(t, c.ValidateLabels, "Kubernetes has no label rules at template level")
+	require.NotNil(t, c.ValidateLabels, "Kubernetes checks the labels it interprets")
+	assert.NoError(t, c.ValidateLabels(nil))
+	assert.Error(t, c.ValidateLabels(map[string]string{"flannel_backend": "gre"}))
 
 	// Each call returns fresh slices.
 	c.NetworkDrivers[0] = "changed"
