@@ -3,6 +3,7 @@ package heat
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,8 @@ type Constraint struct {
 	AllowedValues    []any
 	AllowedPattern   string // a Python regular expression that must match the whole value
 	CustomConstraint string // e.g. "nova.flavor"; checked only by Heat
+
+	re *regexp.Regexp // AllowedPattern compiled, when ParseTemplate made the constraint
 }
 
 // Bounds is an inclusive range; a nil end is open.
@@ -365,10 +368,11 @@ func (sc *scope) constraints(path string, v any) []Constraint {
 					sc.p.add(kp, "must be a string, not %s", describe(val))
 					continue
 				}
-				if _, err := compilePattern(s); err != nil {
+				re, err := compilePattern(s)
+				if err != nil {
 					sc.p.add(kp, "%v", err)
 				}
-				c.AllowedPattern = s
+				c.AllowedPattern, c.re = s, re
 			case "custom_constraint":
 				kinds++
 				c.CustomConstraint, _ = val.(string)

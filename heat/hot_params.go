@@ -198,9 +198,12 @@ func (c Constraint) check(p *Parameter, v any) error {
 		if !ok {
 			return nil
 		}
-		re, err := compilePattern(c.AllowedPattern)
-		if err != nil {
-			return fmt.Errorf("parameter %s: %w", p.Name, err)
+		re := c.re
+		if re == nil {
+			var err error
+			if re, err = compilePattern(c.AllowedPattern); err != nil {
+				return fmt.Errorf("parameter %s: %w", p.Name, err)
+			}
 		}
 		if !re.MatchString(s) {
 			return fmt.Errorf("parameter %s must match the pattern %q", p.Name, c.AllowedPattern)
