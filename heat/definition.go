@@ -362,6 +362,20 @@ func (d *Definition) validate() error {
 	return joinProblems(list)
 }
 
+// ParamFor returns the Heat parameter that src feeds — the first mapping
+// that lists it — e.g. "number_of_minions" for NodeGroupAttr("worker",
+// "node_count") (Magnum's get_heat_param).
+func (d *Definition) ParamFor(src Source) (string, bool) {
+	for _, m := range d.Params {
+		for _, s := range m.From {
+			if s.Kind == src.Kind && s.Role == src.Role && s.Name == src.Name && s.Kind != FromConstant {
+				return m.Param, true
+			}
+		}
+	}
+	return "", false
+}
+
 // params computes the Heat parameters of the mappings named in only (all
 // when only is empty).
 func (d *Definition) params(in *Inputs, features Features, only map[string]bool) (map[string]any, error) {

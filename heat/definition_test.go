@@ -288,3 +288,17 @@ func TestCondString(t *testing.T) {
 	c := All(IsTrue(ClusterAttr("a"), TemplateAttr("a")), Not(AtLeast(1, Label("n"))), Any(Equals("x", NodeGroupAttr("w", "r")), IsSet(Extra("e"))))
 	assert.Equal(t, `all(is_true(cluster.a | template.a), not(at_least(1, label.n)), any(equals("x", nodegroup[w].r), is_set(extra.e)))`, c.String())
 }
+
+func TestParamFor(t *testing.T) {
+	def := SampleDefinition()
+	p, ok := def.ParamFor(NodeGroupAttr("worker", "node_count"))
+	assert.True(t, ok)
+	assert.Equal(t, "number_of_minions", p)
+	p, ok = def.ParamFor(ClusterAttr("coe_version"))
+	assert.True(t, ok)
+	assert.Equal(t, "kube_tag", p)
+	_, ok = def.ParamFor(ClusterAttr("nothing"))
+	assert.False(t, ok)
+	_, ok = def.ParamFor(Constant(true))
+	assert.False(t, ok, "constants are not attributes")
+}
