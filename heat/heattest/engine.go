@@ -2,7 +2,6 @@ package heattest
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -106,7 +105,7 @@ func (r *resource) attribute(name string, path []any) (any, error) {
 			if name == "OS::stack_id" {
 				return walkPath(r.nested.id, path)
 			}
-			return nil, fmt.Errorf("The Referenced Attribute (%s %s) is incorrect.", r.name, name)
+			return nil, heatErrorf("The Referenced Attribute (%s %s) is incorrect.", r.name, name)
 		}
 		if out.err != "" {
 			return nil, errors.New(out.err)
@@ -164,7 +163,7 @@ func (r *resource) groupAttribute(name string, path []any) (any, error) {
 		parts := strings.SplitN(strings.TrimPrefix(name, "resource."), ".", 2)
 		m, ok := r.nested.res[parts[0]]
 		if !ok {
-			return nil, fmt.Errorf("Member '%s' not found in group resource '%s'.", parts[0], r.name)
+			return nil, heatErrorf("Member '%s' not found in group resource '%s'.", parts[0], r.name)
 		}
 		if len(parts) == 1 {
 			return walkPath(m.refValue(), path)
@@ -198,6 +197,7 @@ type builder struct {
 	objects  map[string]*resource // resources of the new tree by physical ID
 	failures []*resourceFailure
 	depth    int
+	count    int // resources built so far
 }
 
 // resourceFailure is a resource that fails in this action.
@@ -208,6 +208,13 @@ type resourceFailure struct {
 }
 
 const maxDepth = 12
+
+// maxResources bounds the resources of one stack tree, like Heat's
+// max_resources_per_stack (1000 per stack by default).
+const (
+	maxGroupCount = 1000
+	maxResources  = 20000
+)
 
 func (b *builder) template(name string) (*heat.Template, error) {
 	if t, ok := b.parsed[name]; ok {
@@ -564,6 +571,10 @@ func (b *builder) create(in *instance, r *resource, prev *resource) error {
 	}
 	b.objects[r.physID] = r
 	in.res[r.name] = r
+	b.count++
+	if b.count > maxResources {
+		return invalidf("The stack has more than %d resources", maxResources)
+	}
 	switch {
 	case !reuse:
 		r.action, r.state, r.reason, r.serial, r.updated = "CREATE", "COMPLETE", "state changed", b.serial, b.now
@@ -607,6 +618,9 @@ func (b *builder) group(in *instance, r *resource, prev *resource, prevNested *i
 			return false, invalidf("Property error: %s.properties.count: %v is not a non-negative integer", where, c)
 		}
 		count = n
+	}
+	if count > maxGroupCount {
+		return false, invalidf("Property error: %s.properties.count: %d is more than the %d resources a stack may have", where, count, maxGroupCount)
 	}
 	def, ok := r.props["resource_def"].(map[string]any)
 	if !ok {

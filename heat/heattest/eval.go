@@ -29,6 +29,16 @@ type invalidError struct{ msg string }
 
 func (e *invalidError) Error() string { return e.msg }
 
+// heatError is a failure met while resolving a value, worded as Heat
+// words it (Heat's messages are capitalised sentences).
+type heatError struct{ msg string }
+
+func (e *heatError) Error() string { return e.msg }
+
+func heatErrorf(format string, args ...any) error {
+	return &heatError{msg: fmt.Sprintf(format, args...)}
+}
+
 func invalidf(format string, args ...any) error {
 	return &invalidError{msg: fmt.Sprintf(format, args...)}
 }
@@ -434,7 +444,7 @@ func listJoin(a any) (any, error) {
 					parts = append(parts, "")
 				default:
 					// Heat: "Items to join must be string, map or list not 1".
-					return nil, fmt.Errorf("Items to join must be string, map or list not %s", scalarString(el))
+					return nil, heatErrorf("Items to join must be string, map or list not %s", scalarString(el))
 				}
 			}
 		case string:
@@ -515,6 +525,9 @@ func strSplit(a any) (any, error) {
 	return out, nil
 }
 
+// maxRepeat bounds the values one repeat may produce.
+const maxRepeat = 10000
+
 func repeat(a any) (any, error) {
 	m, ok := a.(map[string]any)
 	if !ok {
@@ -555,6 +568,9 @@ func repeat(a any) (any, error) {
 				}
 			}
 			combos = next
+			if len(combos) > maxRepeat {
+				return nil, fmt.Errorf("repeat: more than %d combinations", maxRepeat)
+			}
 		}
 	} else {
 		n := len(lists[keys[0]])
