@@ -16,8 +16,8 @@ import (
 )
 
 // Run runs the conformance suite against the stores open returns. open is
-// called once per subtest and must return a new, empty store; Run closes it
-// when the subtest ends.
+// called once per subtest, from parallel subtests, and must return a new,
+// empty store; Run closes it when the subtest ends.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := open(t)
 			require.NotNil(t, s, "open returned a nil store")
 			t.Cleanup(func() { _ = s.Close() })
@@ -197,13 +198,5 @@ func (e *env) group(c *cluster.Cluster, opts ...func(*cluster.NodeGroup)) *clust
 
 // normalised returns what a store keeps of a time.
 func normalised(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-func normalisedPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := normalised(*t)
-	return &v
-}
 
 func ptr[T any](v T) *T { return &v }
