@@ -1,0 +1,250 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/store"
+)
+
+const clustersTable = "clusters"
+
+func clusterTable() table[*cluster.Cluster] {
+	return table[*cluster.Cluster]{
+		name:     clustersTable,
+		resource: resCluster,
+		sortKeys: store.ClusterSortKeys(),
+		decode: func(rev int64, body string) (*cluster.Cluster, error) {
+			var b clusterBody
+			if err := decodeBody(resCluster, body, &b); err != nil {
+				return nil, err
+			}
+			return b.model(rev), nil
+		},
+	}
+}
+
+// clusterConds is ClusterFilter in SQL.
+func clusterConds(f store.ClusterFilter) []cond {
+	var cs []cond
+	if f.ProjectID != "" {
+		cs = append(cs, eq("project_id", f.ProjectID))
+	}
+	if f.TemplateID != "" {
+		cs = append(cs, eq("cluster_template_id", f.TemplateID))
+	}
+	if f.Name != "" {
+		cs = append(cs, eq("name", f.Name))
+	}
+	if len(f.Statuses) > 0 {
+		cs = append(cs, in("status", statusStrings(f.Statuses)))
+	}
+	return cs
+}
+
+func statusStrings(ss []cluster.Status) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// checkNewGroups checks what CreateCluster can check of its groups without
+// the database: UUIDs present and distinct, names distinct, the right
+// cluster.
+func checkNewGroups(clusterUUID string, groups []*cluster.NodeGroup) error {
+	uuids := make(map[string]bool, len(groups))
+	names := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		if g.UUID == "" {
+			return errNoUUID(resNodeGroup)
+		}
+		if g.ClusterID != "" && g.ClusterID != clusterUUID {
+			return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resNodeGroup, ID: g.UUID, Field: "cluster_id",
+				Reason: "the node group belongs to cluster " + g.ClusterID + ", not " + clusterUUID}
+		}
+		if uuids[g.UUID] {
+			return errdefs.Conflict(resNodeGroup, g.UUID, "two node groups share this UUID")
+		}
+		if names[g.Name] {
+			return errNameTaken(clusterUUID, g.Name)
+		}
+		uuids[g.UUID], names[g.Name] = true, true
+	}
+	return nil
+}
+
+// CreateCluster implements store.Store.
+func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+	if c.UUID == "" {
+		return errNoUUID(resCluster)
+	}
+	if err := checkNewGroups(c.UUID, groups); err != nil {
+		return err
+	}
+	b := clusterToBody(c)
+	body, err := encodeBody(resCluster, b)
+	if err != nil {
+		return err
+	}
+	gbs := make([]nodeGroupBody, len(groups))
+	gbodies := make([]string, len(groups))
+	for i, g := range groups {
+		gbs[i] = nodeGroupToBody(g)
+		gbs[i].ClusterID = c.UUID
+		if gbodies[i], err = encodeBody(resNodeGroup, gbs[i]); err != nil {
+			return err
+		}
+	}
+
+	err = s.write(ctx, "create cluster", func(tx *sql.Tx) error {
+		taken, err := s.exists(ctx, tx, clustersTable, eq("uuid", c.UUID))
+		if err != nil {
+			return err
+		}
+		if taken {
+			return errTaken(resCluster, c.UUID)
+		}
+		ok, err := s.exists(ctx, tx, templatesTable, eq("uuid", c.ClusterTemplateID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNoTemplate(c.ClusterTemplateID)
+		}
+		for _, g := range groups {
+			taken, err := s.exists(ctx, tx, nodeGroupsTable, eq("uuid", g.UUID))
+			if err != nil {
+				return err
+			}
+			if taken {
+				return errTaken(resNodeGroup, g.UUID)
+			}
+		}
+		q := newQuery(s.d)
+		q.add("INSERT INTO "+clustersTable+
+			" (uuid, project_id, name, cluster_template_id, status, node_count, master_count, created_at, updated_at, revision, body)"+
+			" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+			b.UUID, b.ProjectID, b.Name, b.ClusterTemplateID, string(b.Status), b.NodeCount, b.MasterCount,
+			timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), int64(1), body)
+		if _, err := s.exec(ctx, tx, q); err != nil {
+			return err
+		}
+		for i := range gbs {
+			if err := s.insertNodeGroup(ctx, tx, &gbs[i], gbodies[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Revision, c.CreatedAt, c.UpdatedAt = 1, b.CreatedAt, normTimePtr(b.UpdatedAt)
+	for i, g := range groups {
+		g.ClusterID, g.Revision, g.CreatedAt, g.UpdatedAt = c.UUID, 1, gbs[i].CreatedAt, normTimePtr(gbs[i].UpdatedAt)
+	}
+	return nil
+}
+
+// GetCluster implements store.Store.
+func (s *Store) GetCluster(ctx context.Context, uuid string) (*cluster.Cluster, error) {
+	return get(ctx, s, clusterTable(), uuid)
+}
+
+// FindCluster implements store.Store.
+func (s *Store) FindCluster(ctx context.Context, f store.ClusterFilter, ident string) (*cluster.Cluster, error) {
+	return find(ctx, s, clusterTable(), clusterConds(f), ident)
+}
+
+// ListClusters implements store.Store.
+func (s *Store) ListClusters(ctx context.Context, f store.ClusterFilter, p store.Page) ([]*cluster.Cluster, error) {
+	return list(ctx, s, clusterTable(), clusterConds(f), p)
+}
+
+// CountClusters implements store.Store.
+func (s *Store) CountClusters(ctx context.Context, f store.ClusterFilter) (int, error) {
+	if err := s.checkReady(ctx); err != nil {
+		return 0, err
+	}
+	n, err := s.count(ctx, s.rdb, clustersTable, clusterConds(f)...)
+	return n, s.wrap(ctx, "count clusters", err)
+}
+
+// UpdateCluster implements store.Store.
+func (s *Store) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
+	b := clusterToBody(c)
+	body, err := encodeBody(resCluster, b)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, "update cluster", func(tx *sql.Tx) error {
+		var rev int64
+		var tmpl string
+		found, err := s.locked(ctx, tx, clustersTable, c.UUID, "revision, cluster_template_id", &rev, &tmpl)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return errdefs.NotFound(resCluster, c.UUID)
+		case rev != c.Revision:
+			return errStale(resCluster, c.UUID, c.Revision, rev)
+		}
+		if c.ClusterTemplateID != tmpl {
+			ok, err := s.exists(ctx, tx, templatesTable, eq("uuid", c.ClusterTemplateID))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errNoTemplate(c.ClusterTemplateID)
+			}
+		}
+		q := newQuery(s.d)
+		q.add("UPDATE "+clustersTable+" SET project_id = %s, name = %s, cluster_template_id = %s, status = %s,"+
+			" node_count = %s, master_count = %s, created_at = %s, updated_at = %s, revision = %s, body = %s"+
+			" WHERE uuid = %s AND revision = %s",
+			b.ProjectID, b.Name, b.ClusterTemplateID, string(b.Status), b.NodeCount, b.MasterCount,
+			timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), rev+1, body, c.UUID, rev)
+		n, err := s.exec(ctx, tx, q)
+		if err == nil && n != 1 {
+			return errChanged(resCluster, c.UUID)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Revision, c.CreatedAt, c.UpdatedAt = c.Revision+1, b.CreatedAt, normTimePtr(b.UpdatedAt)
+	return nil
+}
+
+// DeleteCluster implements store.Store.
+func (s *Store) DeleteCluster(ctx context.Context, uuid string, revision int64) error {
+	return s.write(ctx, "delete cluster", func(tx *sql.Tx) error {
+		var rev int64
+		found, err := s.locked(ctx, tx, clustersTable, uuid, "revision", &rev)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return errdefs.NotFound(resCluster, uuid)
+		}
+		if err := checkDeleteRevision(resCluster, uuid, revision, rev); err != nil {
+			return err
+		}
+		// The foreign key cascades too; deleting explicitly does not depend
+		// on the connection having foreign keys on.
+		q := newQuery(s.d)
+		q.add("DELETE FROM "+nodeGroupsTable+" WHERE cluster_id = %s", uuid)
+		if _, err := s.exec(ctx, tx, q); err != nil {
+			return err
+		}
+		q = newQuery(s.d)
+		q.add("DELETE FROM "+clustersTable+" WHERE uuid = %s", uuid)
+		_, err = s.exec(ctx, tx, q)
+		return err
+	})
+}

@@ -1,0 +1,213 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/store"
+)
+
+// Config tunes a Store. The zero value is useful: silent, a 5 s busy
+// timeout, four read connections, and migrations applied by Open.
+type Config struct {
+	// Logger receives the store's few logs (migrations applied). Nil:
+	// nothing is logged.
+	Logger *slog.Logger
+	// BusyTimeout is how long SQLite waits for a lock another process
+	// holds before failing with errdefs.ErrUnavailable. Zero: 5 s.
+	BusyTimeout time.Duration
+	// MaxReadConns bounds the connections used for reads. Zero: 4. Writes
+	// always use one connection of their own, so writers of this Store
+	// queue in Go rather than in SQLite's lock. An in-memory database uses
+	// a single connection for everything.
+	MaxReadConns int
+	// ManualMigrations leaves the schema alone at Open: run Migrate (the
+	// magnum-db-manage upgrade job) before use. Until then every record
+	// method fails with errdefs.ErrUnavailable if the schema is behind.
+	ManualMigrations bool
+}
+
+// Defaults of Config.
+const (
+	DefaultBusyTimeout  = 5 * time.Second
+	DefaultMaxReadConns = 4
+)
+
+// Store is a store.Store on a SQL database: SQLite (pure Go, no cgo) today.
+// It is safe for concurrent use, also by several processes sharing one
+// SQLite file.
+type Store struct {
+	d   *dialect
+	wdb *sql.DB // writes: one connection
+	rdb *sql.DB // reads; the same as wdb for an in-memory database
+	log *slog.Logger
+	// migrations holds the dialect's migrations (migrationFiles; tests
+	// swap it).
+	migrations fs.FS
+
+	// ready is set once the schema is at the version this code knows.
+	ready atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the database dsn names and, unless
+// cfg.ManualMigrations, migrates its schema to the latest version.
+//
+// dsn is a SQLite file path ("/var/lib/magnum/magnum.db"), a SQLite URI
+// ("file:magnum.db?cache=private") or ":memory:". The store adds its own
+// connection settings (WAL, busy timeout, foreign keys, IMMEDIATE
+// transactions for writes). PostgreSQL URLs are recognised and refused with
+// errdefs.ErrUnsupported until that dialect lands.
+//
+// A database whose schema is newer than this code knows is refused with
+// errdefs.ErrUnsupported: upgrade the program, do not downgrade the data.
+func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
+	if dsn == "" {
+		return nil, errdefs.Invalid("dsn", "a database path or URL is required")
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Field: "dsn", Reason: "PostgreSQL is not supported yet; use a SQLite path"}
+	}
+	if cfg.BusyTimeout <= 0 {
+		cfg.BusyTimeout = DefaultBusyTimeout
+	}
+	if cfg.MaxReadConns <= 0 {
+		cfg.MaxReadConns = DefaultMaxReadConns
+	}
+	s := &Store{d: sqliteDialect(), log: cfg.Logger, migrations: migrationFiles}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+
+	memory := isSQLiteMemory(dsn)
+	wdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, true, memory))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	s.wdb, s.rdb = wdb, wdb
+	if err := wdb.PingContext(ctx); err != nil {
+		_ = wdb.Close()
+		return nil, s.wrap(ctx, "open", err)
+	}
+	if !memory {
+		rdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, false, false))
+		if err != nil {
+			_ = wdb.Close()
+			return nil, fmt.Errorf("sqlstore: open: %w", err)
+		}
+		rdb.SetMaxOpenConns(cfg.MaxReadConns)
+		rdb.SetMaxIdleConns(cfg.MaxReadConns)
+		s.rdb = rdb
+	}
+
+	v, err := s.Version(ctx)
+	if err == nil && v.Current > v.Latest {
+		err = errNewer(v)
+	}
+	if err == nil && !cfg.ManualMigrations {
+		_, err = s.Migrate(ctx)
+	}
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	s.ready.Store(v.Current == v.Latest || !cfg.ManualMigrations)
+	return s, nil
+}
+
+// Close closes the database. Later calls fail.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// checkReady fails while the schema is behind this code's (see
+// Config.ManualMigrations) and when ctx has ended.
+func (s *Store) checkReady(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	if !s.ready.Load() {
+		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: "the database schema is out of date: run Migrate"}
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction, so that what it reads in several
+// statements is one snapshot.
+func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := s.checkReady(ctx); err != nil {
+		return err
+	}
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.wrap(ctx, op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return s.wrap(ctx, op, err)
+	}
+	return s.wrap(ctx, op, tx.Commit())
+}
+
+// write runs fn in a write transaction and commits if it returns nil.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := s.checkReady(ctx); err != nil {
+		return err
+	}
+	return s.writeTx(ctx, op, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(ctx, op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return s.wrap(ctx, op, err)
+	}
+	return s.wrap(ctx, op, tx.Commit())
+}
+
+// wrap turns a driver error into the store's: errdefs errors pass as they
+// are, an ended context is reported as such, a locked database is
+// errdefs.ErrUnavailable, constraint violations are errdefs.ErrConflict.
+func (s *Store) wrap(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *errdefs.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("sqlstore: %s: %w (%w)", op, cerr, err)
+	}
+	switch s.d.classify(err) {
+	case errBusy:
+		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the database is locked", Err: err}
+	case errUnique:
+		return &errdefs.Error{Kind: errdefs.ErrConflict, Reason: op + ": a unique value is taken", Err: err}
+	case errForeignKey:
+		return &errdefs.Error{Kind: errdefs.ErrConflict, Reason: op + ": a referenced record is missing or still referenced", Err: err}
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
