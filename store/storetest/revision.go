@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -212,6 +213,7 @@ func increment[T any](ctx context.Context, s store.Store, o ops[T], id string) (
 		}
 		n, _ := strconv.Atoi((*o.labels(rec))["counter"])
 		setLabel(o, rec, "counter", strconv.Itoa(n+1))
+		runtime.Gosched() // let other writers in between the read and the write
 		err = o.update(ctx, s, rec)
 		if err == nil {
 			return attempt, nil
