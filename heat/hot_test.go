@@ -136,6 +136,7 @@ func TestParseTemplateProblems(t *testing.T) {
 		{"list", "- a", []string{"a template must be a mapping"}},
 		{"recursive alias", "a: &a [b, *a]", []string{"alias *a refers to a node that contains it"}},
 		{"alias bomb", aliasBomb(), []string{"document expands to more than"}},
+		{"too deep", "a: " + strings.Repeat("[", 300) + strings.Repeat("]", 300), []string{"nested deeper than 256 levels"}},
 		{"two docs", "heat_template_version: queens\n---\na: 1\n", []string{"more than one YAML document"}},
 		{"duplicate key", "heat_template_version: queens\nresources: {}\nresources: {}\n", []string{`duplicate key "resources"`}},
 		{"no version", "resources: {}", []string{"heat_template_version: missing"}},

@@ -10,6 +10,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// maxYAMLDepth bounds the nesting of collections. Heat templates are
+// shallow (a dozen levels); the bound keeps pathological documents from
+// costing quadratic time and memory in the walks that track paths.
+const maxYAMLDepth = 256
+
 // maxYAMLValues bounds the number of values one document may expand to, so
 // that aliases of aliases ("billion laughs") cannot blow up memory.
 const maxYAMLValues = 1 << 18
@@ -39,7 +44,7 @@ func decodeYAML(data []byte) (any, error) {
 		return nil, errors.New("more than one YAML document")
 	}
 	c := &yamlConverter{}
-	v, err := c.value(&doc)
+	v, err := c.value(&doc, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -51,17 +56,20 @@ type yamlConverter struct {
 	active map[*yaml.Node]bool // anchored nodes being converted, to catch recursive aliases
 }
 
-func (c *yamlConverter) value(n *yaml.Node) (any, error) {
+func (c *yamlConverter) value(n *yaml.Node, depth int) (any, error) {
 	c.n++
 	if c.n > maxYAMLValues {
 		return nil, fmt.Errorf("document expands to more than %d values", maxYAMLValues)
+	}
+	if depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: nested deeper than %d levels", n.Line, maxYAMLDepth)
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return c.value(n.Content[0])
+		return c.value(n.Content[0], depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, fmt.Errorf("line %d: alias without anchor", n.Line)
@@ -69,7 +77,7 @@ func (c *yamlConverter) value(n *yaml.Node) (any, error) {
 		if c.active[n.Alias] {
 			return nil, fmt.Errorf("line %d: alias *%s refers to a node that contains it", n.Line, n.Value)
 		}
-		return c.value(n.Alias)
+		return c.value(n.Alias, depth)
 	case yaml.SequenceNode, yaml.MappingNode:
 		if n.Anchor != "" {
 			if c.active == nil {
@@ -79,11 +87,11 @@ func (c *yamlConverter) value(n *yaml.Node) (any, error) {
 			defer delete(c.active, n)
 		}
 		if n.Kind == yaml.MappingNode {
-			return c.mapping(n)
+			return c.mapping(n, depth)
 		}
 		out := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
-			v, err := c.value(item)
+			v, err := c.value(item, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -97,13 +105,13 @@ func (c *yamlConverter) value(n *yaml.Node) (any, error) {
 	}
 }
 
-func (c *yamlConverter) mapping(n *yaml.Node) (map[string]any, error) {
+func (c *yamlConverter) mapping(n *yaml.Node, depth int) (map[string]any, error) {
 	out := make(map[string]any, len(n.Content)/2)
 	explicit := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, vn := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-			if err := c.merge(out, explicit, vn); err != nil {
+			if err := c.merge(out, explicit, vn, depth); err != nil {
 				return nil, err
 			}
 			continue
@@ -115,7 +123,7 @@ func (c *yamlConverter) mapping(n *yaml.Node) (map[string]any, error) {
 		if explicit[key] {
 			return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, key)
 		}
-		v, err := c.value(vn)
+		v, err := c.value(vn, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +135,7 @@ func (c *yamlConverter) mapping(n *yaml.Node) (map[string]any, error) {
 
 // merge applies a YAML merge key ("<<: *anchor" or a list of anchors):
 // merged keys never override keys written in the mapping itself.
-func (c *yamlConverter) merge(out map[string]any, explicit map[string]bool, n *yaml.Node) error {
+func (c *yamlConverter) merge(out map[string]any, explicit map[string]bool, n *yaml.Node, depth int) error {
 	var sources []*yaml.Node
 	switch {
 	case n.Kind == yaml.SequenceNode:
@@ -136,7 +144,7 @@ func (c *yamlConverter) merge(out map[string]any, explicit map[string]bool, n *y
 		sources = []*yaml.Node{n}
 	}
 	for _, s := range sources {
-		v, err := c.value(s)
+		v, err := c.value(s, depth)
 		if err != nil {
 			return err
 		}
