@@ -244,7 +244,7 @@ func TestValidateRejectsEachInvalidCase(t *testing.T) {
 
 		// Labels: names are a strict character set; values have no controls.
 		{"label names", "", func(c *template.ClusterTemplate) {
-			c.Labels = labels.Labels{"kube_tag": "v1", "kubernetes.io/role": "m", "A-1.b_c": "x", max: "v"}
+			c.Labels = labels.Labels{"custom_tag": "v1", "kubernetes.io/role": "m", "A-1.b_c": "x", max: "v"}
 		}, "", ""},
 		{"label values may hold quotes and spaces", "", func(c *template.ClusterTemplate) {
 			c.Labels = labels.Labels{"k": `{"a": "b c"}; $(x)`}
@@ -257,7 +257,7 @@ func TestValidateRejectsEachInvalidCase(t *testing.T) {
 		{"label name with newline", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"a\nb": "v"} }, "labels", `"a\nb"`},
 		{"label name non-ASCII", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"größe": "v"} }, "labels", ""},
 		{"label name too long", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{long: "v"} }, "labels", "…"},
-		{"label value newline", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"kube_tag": "v1\nrm -rf /"} }, "labels/kube_tag", "control characters"},
+		{"label value newline", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"custom_tag": "v1\nrm -rf /"} }, "labels/custom_tag", "control characters"},
 		{"label value NUL", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"k": "\x00"} }, "labels/k", ""},
 		{"label value not UTF-8", "", func(c *template.ClusterTemplate) { c.Labels = labels.Labels{"k": "\xc3"} }, "labels/k", "valid UTF-8"},
 
