@@ -76,7 +76,8 @@ type Store interface {
 	UpdateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
 	DeleteNodeGroup(ctx context.Context, uuid string, revision int64) error
 
-	// Close releases the store's resources.
+	// Close releases the store's resources. Methods called after Close
+	// fail with errdefs.ErrUnavailable.
 	Close() error
 }
 

@@ -56,6 +56,8 @@ type Store struct {
 
 	// ready is set once the schema is at the version this code knows.
 	ready atomic.Bool
+	// closed is set by Close.
+	closed atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -129,8 +131,9 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the database. Later calls fail.
+// Close closes the database. Later calls fail with errdefs.ErrUnavailable.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	err := s.wdb.Close()
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
@@ -138,11 +141,14 @@ func (s *Store) Close() error {
 	return err
 }
 
-// checkReady fails while the schema is behind this code's (see
-// Config.ManualMigrations) and when ctx has ended.
+// checkReady fails when ctx has ended, the store is closed, or the schema is
+// behind this code's (see Config.ManualMigrations).
 func (s *Store) checkReady(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
+	}
+	if s.closed.Load() {
+		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: "the store is closed"}
 	}
 	if !s.ready.Load() {
 		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: "the database schema is out of date: run Migrate"}

@@ -91,3 +91,15 @@ func testCancellation(t *testing.T, e *env) {
 	require.NoError(t, err)
 	assert.Equal(t, g, gotG)
 }
+
+// testClosed shows a closed store refuses work as unavailable.
+func testClosed(t *testing.T, e *env) {
+	ctx, s := e.ctx, e.s
+	tm := e.template()
+	require.NoError(t, s.Close())
+	_, err := s.GetTemplate(ctx, tm.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	_, err = s.ListClusters(ctx, store.ClusterFilter{}, store.Page{})
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	assert.ErrorIs(t, s.CreateTemplate(ctx, e.newTemplate()), errdefs.ErrUnavailable)
+}

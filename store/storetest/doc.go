@@ -16,5 +16,5 @@
 // atomic cluster creation, cascades, unique node-group names); that records
 // are copies; that every field of every model round-trips (records are filled
 // by reflection, so a field added to a model but not persisted fails); the
-// normalised form of times; and context cancellation.
+// normalised form of times; context cancellation; and a closed store.
 package storetest
