@@ -1,6 +1,7 @@
 package heattest
 
 import (
+	"crypto/sha256"
 	"errors"
 	"maps"
 	"reflect"
@@ -224,11 +225,39 @@ func (b *builder) template(name string) (*heat.Template, error) {
 	if !ok {
 		return nil, invalidf("Could not fetch remote template %q: Invalid URL scheme", name)
 	}
-	t, err := heat.ParseTemplate(name, []byte(data))
+	t, err := b.s.parseTemplate(name, []byte(data))
 	if err != nil {
 		return nil, invalidf("Failed to parse template %s: %v", name, err)
 	}
 	b.parsed[name] = t
+	return t, nil
+}
+
+// maxParsed bounds the server's cache of parsed templates.
+const maxParsed = 256
+
+// parseTemplate parses a template, reusing an earlier parse of the same
+// bytes: most requests resend the templates unchanged, and parsing is most
+// of the fake's work. Parsed templates are only read, never changed, so
+// stacks share them. Called with s.mu held.
+func (s *Server) parseTemplate(name string, data []byte) (*heat.Template, error) {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(data)
+	var key [sha256.Size]byte
+	copy(key[:], h.Sum(nil))
+	if t, ok := s.parsed[key]; ok {
+		return t, nil
+	}
+	t, err := heat.ParseTemplate(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.parsed) >= maxParsed {
+		clear(s.parsed)
+	}
+	s.parsed[key] = t
 	return t, nil
 }
 

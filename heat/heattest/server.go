@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/gomagnum/magnum/heat"
 )
 
 // Options configure a Server. The zero value gives a fake whose stacks
@@ -71,6 +73,7 @@ type Server struct {
 	stacks         map[string]*stack // by ID, deleted ones included
 	byName         map[string]*stack // live stacks by name
 	floating       *allocator
+	parsed         map[[32]byte]*heat.Template // parsed templates by hash of name and bytes
 }
 
 // New starts a fake Heat. Close it when done.
@@ -110,6 +113,7 @@ func New(opts Options) *Server {
 		counts:  map[RequestKind]int{},
 		stacks:  map[string]*stack{},
 		byName:  map[string]*stack{},
+		parsed:  map[[32]byte]*heat.Template{},
 	}
 	if s.clock == nil {
 		s.clock = realClock{}

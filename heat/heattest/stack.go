@@ -146,7 +146,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 
 // build instantiates a submission for a stack. Called with s.mu held.
 func (s *Server) build(st *stack, sub *submission, prev *instance) (*instance, []*resourceFailure, *apiError) {
-	t, err := heat.ParseTemplate("template", sub.template)
+	t, err := s.parseTemplate("template", sub.template)
 	if err != nil {
 		return nil, nil, badRequest("StackValidationFailed", "%s", oneLine(err.Error()))
 	}
