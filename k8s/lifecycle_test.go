@@ -1,0 +1,33 @@
+package k8s_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gomagnum/magnum/heat/heattest"
+	"github.com/gomagnum/magnum/k8s"
+	"github.com/gomagnum/magnum/openstack"
+)
+
+func noSleep(context.Context, time.Duration) error { return nil }
+
+// TestLifecycleOnFakeHeat runs the representative matrix points through
+// create, scale up, scale down and delete on heattest, through gophercloud.
+func TestLifecycleOnFakeHeat(t *testing.T) {
+	srv := heattest.New(heattest.Options{PollsToComplete: 1, Seed: 7})
+	t.Cleanup(srv.Close)
+	ao := srv.AuthOptions()
+	cloud, err := openstack.Connect(context.Background(), openstack.ConnectOptions{Auth: &ao})
+	require.NoError(t, err)
+	o, err := cloud.Orchestrator(openstack.Config{})
+	require.NoError(t, err)
+	lr := lifecycleRun{o: o, wait: openstack.WaitOptions{Sleep: noSleep, WithOutputs: true}, prefix: "fake"}
+	for _, d := range []*k8s.Driver{k8s.NewFedoraAtomic(), k8s.NewCoreOS()} {
+		for _, v := range lifecycleSubset() {
+			t.Run(d.Info().Name+"/"+stackSuffix(v), func(t *testing.T) { lr.run(t, d, v) })
+		}
+	}
+}

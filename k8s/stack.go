@@ -1,0 +1,166 @@
+package k8s
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/heat"
+)
+
+// RenderCluster renders the cluster's Heat stack: the request to create it
+// (templates, files, environment, parameters, tags with the cluster UUID,
+// timeout, rollback disabled) and the features it was rendered with, which
+// ApplyOutputs needs. The request passed the structural check. Errors are
+// ErrInvalid, each naming its field.
+func (d *Driver) RenderCluster(in Input) (heat.StackRequest, heat.Features, error) {
+	r, err := d.Renderer()
+	if err != nil {
+		return heat.StackRequest{}, nil, err
+	}
+	p, err := in.prepare(true)
+	if err != nil {
+		return heat.StackRequest{}, nil, err
+	}
+	out, err := r.Render(p.inputs)
+	if err != nil {
+		return heat.StackRequest{}, nil, err
+	}
+	req := out.Request
+	req.Name = in.StackName
+	req.Tags = []string{in.Cluster.UUID}
+	req.Timeout = p.timeout
+	req.DisableRollback = true
+	return req, out.Features, nil
+}
+
+// ScaleUpdate is the stack update that resizes the cluster: only the node
+// counts and the minions to remove change (Heat's PATCH, existing=true),
+// so nothing else of the stack is rebuilt. Rollback follows rollback.
+func (d *Driver) ScaleUpdate(in Input, rollback bool) (heat.UpdateRequest, error) {
+	r, err := d.Renderer()
+	if err != nil {
+		return heat.UpdateRequest{}, err
+	}
+	p, err := in.prepare(false)
+	if err != nil {
+		return heat.UpdateRequest{}, err
+	}
+	params, err := r.Params(p.inputs, "number_of_masters", "number_of_minions", "minions_to_remove")
+	if err != nil {
+		return heat.UpdateRequest{}, err
+	}
+	upd := heat.UpdateRequest{Existing: true, Parameters: params, DisableRollback: !rollback}
+	if _, ok := params["minions_to_remove"]; !ok {
+		// Forget the victims of an earlier scale-down.
+		upd.ClearParameters = []string{"minions_to_remove"}
+	}
+	return upd, nil
+}
+
+// Features resolves the structural choices for a cluster, as RenderCluster
+// made them; use it to map outputs of a stack rendered earlier.
+func (d *Driver) Features(in Input) (heat.Features, error) {
+	p, err := in.prepare(false)
+	if err != nil {
+		return nil, err
+	}
+	def := definition(d.distro)
+	return def.Resolve(p.inputs)
+}
+
+// ApplyOutputs copies what the stack tells about the cluster to the
+// models: the API address (https://IP:6443, or http://IP:8080 with TLS
+// disabled), master and node addresses (public ones with floating IPs,
+// else private), and node counts read back from the stack parameters, to
+// the cluster and to its default master and worker groups. f are the
+// features the stack was rendered with. Outputs that are missing leave
+// their attributes alone; unusable outputs are ErrInvalid errors, and the
+// other outputs are still applied.
+func (d *Driver) ApplyOutputs(stack *heat.Stack, f heat.Features, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+	if stack == nil || c == nil {
+		return errdefs.Invalid("stack", "a stack and a cluster are required")
+	}
+	def := definition(d.distro)
+	vals, err := def.ApplyOutputs(stack, f)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for name, v := range vals.Cluster {
+		if err := setClusterAttr(c, name, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	in := Input{Cluster: c, NodeGroups: groups}
+	for role, attrs := range vals.NodeGroups {
+		var g *cluster.NodeGroup
+		master, worker := in.groups()
+		switch role {
+		case ngMaster:
+			g = master
+		case ngWorker:
+			g = worker
+		}
+		for name, v := range attrs {
+			if err := setGroupAttr(c, g, name, v); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func setClusterAttr(c *cluster.Cluster, name string, v any) error {
+	switch name {
+	case "api_address":
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("k8s: api_address: unexpected %T", v)
+		}
+		c.APIAddress = s
+	case "master_addresses":
+		l, ok := v.([]string)
+		if !ok {
+			return fmt.Errorf("k8s: master_addresses: unexpected %T", v)
+		}
+		c.MasterAddresses = l
+	case "node_addresses":
+		l, ok := v.([]string)
+		if !ok {
+			return fmt.Errorf("k8s: node_addresses: unexpected %T", v)
+		}
+		c.NodeAddresses = l
+	default:
+		return fmt.Errorf("k8s: no cluster attribute %q", name)
+	}
+	return nil
+}
+
+// setGroupAttr sets a node group attribute; node counts also go to the
+// cluster's count of that role (Magnum's master_count and node_count).
+func setGroupAttr(c *cluster.Cluster, g *cluster.NodeGroup, name string, v any) error {
+	switch name {
+	case "node_count":
+		n, ok := v.(int)
+		if !ok {
+			return fmt.Errorf("k8s: node_count: unexpected %T", v)
+		}
+		g.NodeCount = n
+		if g.IsMaster() {
+			c.MasterCount = n
+		} else {
+			c.NodeCount = n
+		}
+	case "node_addresses":
+		l, ok := v.([]string)
+		if !ok {
+			return fmt.Errorf("k8s: node_addresses: unexpected %T", v)
+		}
+		g.NodeAddresses = l
+	default:
+		return fmt.Errorf("k8s: no node group attribute %q", name)
+	}
+	return nil
+}
