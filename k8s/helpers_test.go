@@ -117,8 +117,8 @@ func input(t testing.TB, v variant) k8s.Input {
 		Bootstrap: k8s.Bootstrap{
 			CACert: f.ca, EtcdCACert: f.etcdCA, FrontProxyCACert: f.proxyCA,
 			SignURL: "https://magnum.example.com:9511/v1", AuthURL: "https://keystone.example.com:5000/v3",
-			RegionName: "RegionOne",
-			Trustee:    k8s.Trustee{UserID: "trustee-user", Password: "s3cr3t'$(x)", TrustID: "trust-id"},
+			RegionName:        "RegionOne",
+			Trustee:           k8s.Trustee{UserID: "trustee-user", Password: "s3cr3t'$(x)", TrustID: "trust-id"},
 			ServiceAccountKey: f.saKey,
 		},
 	}
