@@ -74,11 +74,13 @@ type WaitOptions struct {
 	WithOutputs bool
 }
 
-// Wait polls a stack until its action ends. A completed stack is returned;
-// a failed or rolled-back one gives a *StackFailedError carrying the failed
+// Wait polls a stack until its action ends. A completed stack is returned
+// (with outputs if opts.WithOutputs); a failed or rolled-back one is
+// returned together with a *StackFailedError carrying the failed
 // resources' reasons (from FailedResources). A stack that is gone — the end
 // of a delete — gives an error matching errdefs.ErrNotFound. Wait returns
-// when ctx ends.
+// when ctx ends. It costs one GET per poll, plus one for the outputs and
+// one resource listing on failure.
 func Wait(ctx context.Context, o heat.Orchestrator, id string, opts WaitOptions) (*heat.Stack, error) {
 	interval := opts.Interval
 	if interval <= 0 {
