@@ -110,7 +110,11 @@ parameters:
   c:
     <<: *p
     default: off
+  d: {type: string, default: "yes"}
+  e: {type: string, default: !!str on}
 resources: {}
+outputs:
+  plain: {value: [yes, no, on, off]}
 `))
 	require.NoError(t, err)
 	assert.Equal(t, "queens", tpl.Version)
@@ -118,6 +122,9 @@ resources: {}
 	assert.Equal(t, true, tpl.Parameters["b"].Default)
 	assert.Equal(t, false, tpl.Parameters["c"].Default)
 	assert.Equal(t, "boolean", tpl.Parameters["c"].Type)
+	assert.Equal(t, "yes", tpl.Parameters["d"].Default, "a quoted yes stays text")
+	assert.Equal(t, "on", tpl.Parameters["e"].Default, "an explicitly tagged on stays text")
+	assert.Equal(t, []any{true, false, true, false}, tpl.Outputs["plain"].Value)
 
 	// JSON is YAML.
 	tpl, err = ParseTemplate("j.json", []byte(`{"heat_template_version": "2016-10-14", "resources": {"x": {"type": "OS::Heat::None"}}}`))

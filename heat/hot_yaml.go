@@ -184,8 +184,11 @@ func scalarValue(n *yaml.Node) (any, error) {
 	tag := n.ShortTag()
 	switch tag {
 	case "!!str", "!!timestamp", "!!binary":
+		// Style 0 is a plain scalar: not quoted and with no explicit tag
+		// (an explicit one sets yaml.TaggedStyle), which is what PyYAML
+		// resolves to a boolean.
 		if tag == "!!str" && n.Style == 0 {
-			if b, ok := pyYAMLBools[n.Value]; ok && (n.Tag == "" || n.Tag == "!") {
+			if b, ok := pyYAMLBools[n.Value]; ok {
 				return b, nil
 			}
 		}
