@@ -394,4 +394,3 @@ func TestTemplateJSONUsesMagnumNames(t *testing.T) {
 		assert.Contains(t, doc, k)
 	}
 }
-
