@@ -1,15 +1,8 @@
 package k8s_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
+	"os"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,40 +12,19 @@ import (
 	"github.com/gomagnum/magnum/template"
 )
 
-// testCA is a self-signed CA certificate (PEM) for bootstrap data.
-func testCA(t testing.TB, cn string) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Unix(1700000000, 0),
-		NotAfter:              time.Unix(1900000000, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
-// fixture holds bootstrap material made once per test binary.
+// fixture is the bootstrap material of testdata/bootstrap.
 type fixture struct {
 	ca, etcdCA, proxyCA, saKey []byte
 }
 
-var fx *fixture
-
 func getFixture(t testing.TB) *fixture {
 	t.Helper()
-	if fx == nil {
-		sa, err := k8s.NewServiceAccountKey(nil)
+	read := func(name string) []byte {
+		b, err := os.ReadFile("testdata/bootstrap/" + name)
 		require.NoError(t, err)
-		fx = &fixture{ca: testCA(t, "ca"), etcdCA: testCA(t, "etcd"), proxyCA: testCA(t, "front-proxy"), saKey: sa}
+		return b
 	}
-	return fx
+	return &fixture{ca: read("ca.pem"), etcdCA: read("etcd-ca.pem"), proxyCA: read("front-proxy-ca.pem"), saKey: read("sa-key.pem")}
 }
 
 // variant is one point of the template matrix.

@@ -295,6 +295,9 @@ func checkCertificatesPEM(data []byte) error {
 		if block == nil {
 			break
 		}
+		if strings.Contains(block.Type, "PRIVATE KEY") {
+			return errors.New("holds a private key; only certificates may reach the nodes")
+		}
 		if block.Type != "CERTIFICATE" {
 			return fmt.Errorf("holds a %q block; only certificates may reach the nodes", truncate(block.Type))
 		}
