@@ -394,3 +394,25 @@ func TestTemplateJSONUsesMagnumNames(t *testing.T) {
 		assert.Contains(t, doc, k)
 	}
 }
+
+func TestCustomPolicyIsConsulted(t *testing.T) {
+	// A read-only deployment: nobody may delete templates, admins included.
+	readOnly := policy.Func(func(ctx context.Context, c policy.Caller, a policy.Action, tg policy.Target) error {
+		if a == policy.TemplateDelete {
+			return errdefs.Forbidden(resTemplate, "", "templates are read-only here")
+		}
+		return policy.Default{}.Authorize(ctx, c, a, tg)
+	})
+	m, err := magnum.New(magnum.Config{Policy: readOnly})
+	require.NoError(t, err)
+	defer m.Close()
+	tpl, err := m.CreateClusterTemplate(as(admin), k8sTemplate("k8s"))
+	require.NoError(t, err)
+	err = m.DeleteClusterTemplate(as(admin), tpl.UUID)
+	assert.ErrorIs(t, err, magnum.ErrForbidden)
+	assert.Contains(t, err.Error(), "read-only")
+	_, err = m.GetClusterTemplate(as(admin), tpl.UUID)
+	assert.NoError(t, err, "still there")
+}
+
+const resTemplate = "clustertemplate"
