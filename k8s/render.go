@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -78,11 +79,57 @@ type Bootstrap struct {
 	// InsecureSkipVerify makes nodes skip TLS verification of AuthURL and
 	// SignURL (Magnum's verify_ca=false). Avoid.
 	InsecureSkipVerify bool
+	// Downloads are where nodes fetch what the image does not have; zero
+	// fields take the public defaults (see Downloads).
+	Downloads Downloads
 	// ServiceAccountKey is the PEM private key with which the API servers
 	// sign and verify service account tokens; all masters share it. Make
 	// one per cluster with NewServiceAccountKey and keep it. It reaches
 	// the masters only, in a hidden Heat parameter. Required.
 	ServiceAccountKey []byte
+}
+
+// Downloads are the URLs nodes fetch software from. Empty fields take the
+// public defaults; set them to mirrors for clusters without internet
+// access.
+type Downloads struct {
+	// KubeRelease is the base of the Kubernetes binaries: nodes fetch
+	// <KubeRelease>/<kube_tag>/bin/linux/amd64/{kubelet,kubectl} and check
+	// each against the digest in the same URL + ".sha256".
+	// Default: https://dl.k8s.io/release.
+	KubeRelease string
+	// CNIPlugins is the tarball of the CNI plugins; its sha256 digest is at
+	// the same URL + ".sha256". Default: containernetworking/plugins v1.5.1.
+	CNIPlugins string
+	// FlannelManifest, CalicoManifest and DashboardManifest are the
+	// manifests the first master applies. Defaults: the upstream release
+	// manifests of the flannel_tag and calico_tag labels, and the
+	// Kubernetes dashboard v2.7.0.
+	FlannelManifest, CalicoManifest, DashboardManifest string
+}
+
+// Default download locations.
+const (
+	DefaultKubeRelease       = "https://dl.k8s.io/release"
+	DefaultCNIPlugins        = "https://github.com/containernetworking/plugins/releases/download/v1.5.1/cni-plugins-linux-amd64-v1.5.1.tgz"
+	DefaultDashboardManifest = "https://raw.githubusercontent.com/kubernetes/dashboard/v2.7.0/aio/deploy/recommended.yaml"
+)
+
+// resolve fills the defaults for the settings' versions.
+func (d Downloads) resolve(s *Settings) Downloads {
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	return Downloads{
+		KubeRelease:       strings.TrimRight(or(d.KubeRelease, DefaultKubeRelease), "/"),
+		CNIPlugins:        or(d.CNIPlugins, DefaultCNIPlugins),
+		FlannelManifest:   or(d.FlannelManifest, "https://github.com/flannel-io/flannel/releases/download/"+s.FlannelTag+"/kube-flannel.yml"),
+		CalicoManifest:    or(d.CalicoManifest, "https://raw.githubusercontent.com/projectcalico/calico/"+s.CalicoTag+"/manifests/calico.yaml"),
+		DashboardManifest: or(d.DashboardManifest, DefaultDashboardManifest),
+	}
 }
 
 // Trustee are a trustee user's credentials, scoped to a trust.
@@ -243,14 +290,22 @@ func (b *Bootstrap) check() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, errdefs.Invalid("bootstrap."+field, format, args...))
 	}
-	for _, u := range []struct{ field, v string }{{"sign_url", b.SignURL}, {"auth_url", b.AuthURL}} {
+	for _, u := range []struct {
+		field, v string
+		required bool
+	}{
+		{"sign_url", b.SignURL, true}, {"auth_url", b.AuthURL, true},
+		{"downloads.kube_release", b.Downloads.KubeRelease, false}, {"downloads.cni_plugins", b.Downloads.CNIPlugins, false},
+		{"downloads.flannel_manifest", b.Downloads.FlannelManifest, false}, {"downloads.calico_manifest", b.Downloads.CalicoManifest, false},
+		{"downloads.dashboard_manifest", b.Downloads.DashboardManifest, false},
+	} {
 		if u.v == "" {
-			bad(u.field, "is required")
+			if u.required {
+				bad(u.field, "is required")
+			}
 			continue
 		}
-		p, err := url.Parse(u.v)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil ||
-			p.RawQuery != "" || p.Fragment != "" || hasControl(u.v) || strings.ContainsAny(u.v, " '\"\\`$") {
+		if !plainURL(u.v) {
 			bad(u.field, "must be an http(s) URL without credentials, query or quotes")
 		}
 	}
@@ -279,6 +334,14 @@ func (b *Bootstrap) check() error {
 		bad("service_account_key", "%v", err)
 	}
 	return errors.Join(errs...)
+}
+
+// plainURL accepts an http(s) URL with a host and no credentials, query,
+// fragment, white space, quotes or shell characters.
+func plainURL(v string) bool {
+	p, err := url.Parse(v)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.User == nil &&
+		p.RawQuery == "" && p.Fragment == "" && !hasControl(v) && !strings.ContainsAny(v, " '\"\\`$;&|<>(){}")
 }
 
 // checkCertificatesPEM accepts nothing or PEM CERTIFICATE blocks only, so
@@ -393,6 +456,13 @@ func (in *Input) kubeTag(s *Settings) string {
 // envFiles makes the node and master environment files.
 func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byte, err error) {
 	t, c, b := in.Template, in.Cluster, &in.Bootstrap
+	dl := b.Downloads.resolve(s)
+	if t.InsecureRegistry != "" && !registryHostRE.MatchString(t.InsecureRegistry) {
+		return nil, nil, errdefs.Invalid("insecure_registry", "must be a registry host[:port]")
+	}
+	if c.DiscoveryURL != "" && !plainURL(c.DiscoveryURL) {
+		return nil, nil, errdefs.Invalid("discovery_url", "must be an http(s) URL without credentials, query or quotes")
+	}
 	svc := s.ServiceClusterIPRange
 	apiPort := securePort
 	if t.TLSDisabled {
@@ -426,7 +496,7 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 		{"HTTPS_PROXY", t.HTTPSProxy},
 		{"NO_PROXY", t.NoProxy},
 		{"INSECURE_REGISTRY", t.InsecureRegistry},
-		{"AUTH_URL", b.AuthURL},
+		{"AUTH_URL", keystoneV3(b.AuthURL)},
 		{"SIGN_URL", strings.TrimRight(b.SignURL, "/")},
 		{"REGION_NAME", b.RegionName},
 		{"TRUSTEE_USER_ID", b.Trustee.UserID},
@@ -434,6 +504,11 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 		{"TRUST_ID", b.Trustee.TrustID},
 		{"VERIFY_CA", strconv.FormatBool(!b.InsecureSkipVerify)},
 		{"OPENSTACK_CA", string(b.OpenStackCA)},
+		{"KUBE_RELEASE_URL", dl.KubeRelease},
+		{"CNI_PLUGINS_URL", dl.CNIPlugins},
+		{"FLANNEL_MANIFEST_URL", dl.FlannelManifest},
+		{"CALICO_MANIFEST_URL", dl.CalicoManifest},
+		{"DASHBOARD_MANIFEST_URL", dl.DashboardManifest},
 	}
 	for _, v := range vars {
 		if err := e.Set(v.name, v.value); err != nil {
@@ -445,6 +520,19 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 		return nil, nil, err
 	}
 	return e.Bytes(), m.Bytes(), nil
+}
+
+// registryHostRE is a registry host[:port] (name, IPv4 or [IPv6]).
+var registryHostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+
+// keystoneV3 is the Keystone v3 endpoint of an auth URL: Magnum appends
+// "/v3" when it is missing.
+func keystoneV3(u string) string {
+	u = strings.TrimRight(u, "/")
+	if !strings.HasSuffix(u, "/v3") {
+		u += "/v3"
+	}
+	return u
 }
 
 // nthAddr is the n-th address of a network (Kubernetes gives the first to
