@@ -40,9 +40,18 @@ type ConnectOptions struct {
 // Cloud is an authenticated connection to an OpenStack cloud: a gophercloud
 // provider client (which logs in again when its token expires) and the
 // endpoint options that pick services from the Keystone catalog.
+//
+// Besides the orchestrator it answers questions about the project's
+// resources before anything is created: see [Cloud.OSDistro] and
+// [Cloud.CheckResources]. A Cloud is safe for concurrent use.
 type Cloud struct {
 	Provider *gophercloud.ProviderClient
 	Endpoint gophercloud.EndpointOpts
+	// Lookup tunes the read-only calls the Cloud makes itself to Glance,
+	// Nova and Neutron: their retries (Retry, Sleep, Rand), the bound on
+	// each attempt (AttemptTimeout) and debug logging (Logger). The zero
+	// value is ready to use; the orchestrator takes its own Config.
+	Lookup Config
 }
 
 // Connect authenticates against Keystone v3. Credentials never appear in

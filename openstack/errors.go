@@ -17,11 +17,13 @@ import (
 	"github.com/gomagnum/magnum/errdefs"
 )
 
-// HTTPError is a Heat (or Keystone) answer with an unexpected status. It is
-// the cause inside the *errdefs.Error the orchestrator returns; unwrap it
-// with errors.As to see the status and Heat's error type. It unwraps in turn
-// to gophercloud's ErrUnexpectedResponseCode.
+// HTTPError is an OpenStack answer with an unexpected status (Heat,
+// Keystone, or Glance, Nova and Neutron for the resource checks). It is the
+// cause inside the *errdefs.Error this package returns; unwrap it with
+// errors.As to see the status and the service's error type. It unwraps in
+// turn to gophercloud's ErrUnexpectedResponseCode.
 type HTTPError struct {
+	Service string // "glance", "nova", "neutron"; empty means Heat (or Keystone)
 	Method  string // HTTP method of the failed call
 	Status  int    // HTTP status code
 	Type    string // Heat's error type, e.g. "StackValidationFailed"; may be empty
@@ -32,7 +34,11 @@ type HTTPError struct {
 // Error gives the status and Heat's error type; the message travels in the
 // Reason of the enclosing *errdefs.Error.
 func (e *HTTPError) Error() string {
-	s := fmt.Sprintf("heat: %s answered %d", e.Method, e.Status)
+	svc := e.Service
+	if svc == "" {
+		svc = "heat"
+	}
+	s := fmt.Sprintf("%s: %s answered %d", svc, e.Method, e.Status)
 	if e.Type != "" {
 		s += " (" + e.Type + ")"
 	}
@@ -114,8 +120,27 @@ func httpError(err error) *HTTPError {
 //	{"code": 400, "title": "Bad Request", "explanation": "...",
 //	 "error": {"type": "StackValidationFailed", "message": "...", "traceback": null}}
 //
-// Bodies of another shape (a proxy's HTML page) give their first line.
+// and the shapes of Neutron ({"NeutronError": {"type": ..., "message": ...}})
+// and Nova ({"itemNotFound": {"code": 404, "message": ...}}). Bodies of
+// another shape (a proxy's HTML page, Glance's text) give their first line.
 func heatMessage(body []byte) (typ, msg string) {
+	var wrapped map[string]struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &wrapped) == nil && len(wrapped) == 1 {
+		for k, v := range wrapped {
+			if v.Message == "" {
+				break
+			}
+			if k == "NeutronError" {
+				return v.Type, clip(strings.TrimSpace(v.Message))
+			}
+			if k != "error" {
+				return k, clip(strings.TrimSpace(v.Message))
+			}
+		}
+	}
 	var fault struct {
 		Title       string `json:"title"`
 		Explanation string `json:"explanation"`

@@ -610,22 +610,7 @@ func (o *Orchestrator) forget(id string) {
 // retry runs an idempotent call until it succeeds, fails for good, the
 // policy's attempts are spent or ctx ends. It returns the last raw error.
 func (o *Orchestrator) retry(ctx context.Context, op, id string, call func(context.Context) error) error {
-	for n := 1; ; n++ {
-		err := call(ctx)
-		if err == nil {
-			return nil
-		}
-		class, _, hint := classify(ctx, err)
-		if class == classFinal || class == classCanceled || n >= o.cfg.Retry.attempts() {
-			return err
-		}
-		d := o.cfg.Retry.backoff(n, hint, o.rand)
-		o.log.LogAttrs(ctx, slog.LevelDebug, "retrying heat call", slog.String("op", op), slog.String("stack", id),
-			slog.Int("attempt", n), slog.Duration("wait", d), slog.String("error", err.Error()))
-		if serr := o.sleep(ctx, d); serr != nil {
-			return serr
-		}
-	}
+	return retryIdempotent(ctx, o.cfg.Retry, o.sleep, o.rand, o.log, "heat", op, id, call)
 }
 
 // attempt performs one HTTP request within Config.AttemptTimeout. body is

@@ -2,6 +2,7 @@ package openstack
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 )
@@ -82,3 +83,27 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // defaultRand is the jitter source when Config.Rand is nil.
 func defaultRand() float64 { return rand.Float64() }
+
+// retryIdempotent runs an idempotent call until it succeeds, fails for good
+// (a 4xx answer), the policy's attempts are spent or ctx ends, waiting with
+// sleep between attempts. It returns the last raw error. service and op
+// only label the debug records.
+func retryIdempotent(ctx context.Context, p RetryPolicy, sleep func(context.Context, time.Duration) error, rnd func() float64,
+	log *slog.Logger, service, op, id string, call func(context.Context) error) error {
+	for n := 1; ; n++ {
+		err := call(ctx)
+		if err == nil {
+			return nil
+		}
+		class, _, hint := classify(ctx, err)
+		if class == classFinal || class == classCanceled || n >= p.attempts() {
+			return err
+		}
+		d := p.backoff(n, hint, rnd)
+		log.LogAttrs(ctx, slog.LevelDebug, "retrying "+service+" call", slog.String("op", op), slog.String("id", id),
+			slog.Int("attempt", n), slog.Duration("wait", d), slog.String("error", err.Error()))
+		if serr := sleep(ctx, d); serr != nil {
+			return serr
+		}
+	}
+}
