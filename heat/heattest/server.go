@@ -47,10 +47,50 @@ type Options struct {
 	DefaultCIDR  string
 	FloatingCIDR string
 
+	// Services are extra APIs served next to Heat on the same listener and
+	// listed in the Keystone catalog (openstacktest mounts Glance, Nova and
+	// Neutron this way). See Service.
+	Services []Service
+
 	// Seed makes IDs and random strings reproducible; 0 picks a random seed.
 	Seed uint64
 	// Logger receives a debug record per request; nil discards them.
 	Logger *slog.Logger
+}
+
+// Service is an extra API the fake serves, for fakes of other OpenStack
+// services that share its Keystone. Its handler gets the requests under
+// Path (the full URL path, not stripped) that carry a token the fake
+// Keystone issued; others are answered 401 as Keystone's middleware does.
+// The catalog lists it with the endpoint URL()+Path on all interfaces.
+type Service struct {
+	Type    string // catalog service type, e.g. "image", "compute", "network"
+	Name    string // catalog service name, e.g. "glance"
+	Path    string // URL path prefix, e.g. "/image" or "/compute/v2.1"
+	Handler http.Handler
+}
+
+// servicePath accepts "/seg[/seg…]" of unreserved characters, outside the
+// fake's own /v1 (Heat) and /v3 (Keystone).
+func servicePath(p string) bool {
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	first, _, _ := strings.Cut(p[1:], "/")
+	if first == "v1" || first == "v3" {
+		return false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for _, r := range seg {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Server is a fake OpenStack Heat (the REST API subset gomagnum uses) with
@@ -132,6 +172,19 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/v3/", s.serveIdentityVersion)
 	mux.HandleFunc("POST /v3/auth/tokens", s.serveToken)
 	mux.HandleFunc("/v1/", s.serveHeat)
+	var services []Service
+	seen := map[string]bool{}
+	for _, svc := range opts.Services {
+		if svc.Handler == nil || svc.Type == "" || !servicePath(svc.Path) || seen[svc.Path] {
+			s.log.Warn("heattest: extra service ignored (needs a type, a handler and a unique /path outside /v1 and /v3)",
+				"type", svc.Type, "path", svc.Path)
+			continue
+		}
+		seen[svc.Path] = true
+		services = append(services, svc)
+		mux.Handle(svc.Path+"/", s.authenticated(svc.Handler))
+	}
+	s.opts.Services = services
 	s.httpSrv = httptest.NewServer(mux)
 	return s
 }
@@ -355,13 +408,22 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		"project": map[string]any{"id": s.opts.ProjectID, "name": s.opts.ProjectName,
 			"domain": map[string]any{"id": "default", "name": "Default"}},
 		"roles": []any{map[string]any{"id": "r-member", "name": "member"}, map[string]any{"id": "r-owner", "name": "heat_stack_owner"}},
-		"catalog": []any{
-			map[string]any{"type": "orchestration", "name": "heat", "id": "svc-heat", "endpoints": s.endpoints(s.OrchestrationEndpoint())},
-			map[string]any{"type": "identity", "name": "keystone", "id": "svc-keystone", "endpoints": s.endpoints(strings.TrimSuffix(s.IdentityEndpoint(), "/"))},
-		},
+		"catalog": s.catalog(),
 	}}
 	w.Header().Set("X-Subject-Token", token)
 	writeJSON(w, http.StatusCreated, body)
+}
+
+// catalog lists Heat, Keystone and the extra services.
+func (s *Server) catalog() []any {
+	out := []any{
+		map[string]any{"type": "orchestration", "name": "heat", "id": "svc-heat", "endpoints": s.endpoints(s.OrchestrationEndpoint())},
+		map[string]any{"type": "identity", "name": "keystone", "id": "svc-keystone", "endpoints": s.endpoints(strings.TrimSuffix(s.IdentityEndpoint(), "/"))},
+	}
+	for _, svc := range s.opts.Services {
+		out = append(out, map[string]any{"type": svc.Type, "name": svc.Name, "id": "svc-" + svc.Type, "endpoints": s.endpoints(s.URL() + svc.Path)})
+	}
+	return out
 }
 
 func (s *Server) endpoints(u string) []any {
@@ -370,6 +432,17 @@ func (s *Server) endpoints(u string) []any {
 		out = append(out, map[string]any{"id": "ep-" + iface, "interface": iface, "region": s.opts.Region, "region_id": s.opts.Region, "url": u})
 	}
 	return out
+}
+
+// authenticated lets through requests with a token the fake issued.
+func (s *Server) authenticated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.validToken(r.Header.Get("X-Auth-Token")) {
+			writeKeystoneError(w, http.StatusUnauthorized, "The request you have made requires authentication.")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) validToken(t string) bool {
