@@ -407,7 +407,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			"domain": map[string]any{"id": "default", "name": "Default"}},
 		"project": map[string]any{"id": s.opts.ProjectID, "name": s.opts.ProjectName,
 			"domain": map[string]any{"id": "default", "name": "Default"}},
-		"roles": []any{map[string]any{"id": "r-member", "name": "member"}, map[string]any{"id": "r-owner", "name": "heat_stack_owner"}},
+		"roles":   []any{map[string]any{"id": "r-member", "name": "member"}, map[string]any{"id": "r-owner", "name": "heat_stack_owner"}},
 		"catalog": s.catalog(),
 	}}
 	w.Header().Set("X-Subject-Token", token)

@@ -25,9 +25,9 @@ func TestExtraServices(t *testing.T) {
 	srv := heattest.New(heattest.Options{Services: []heattest.Service{
 		{Type: "compute", Name: "nova", Path: "/compute/v2.1", Handler: hello},
 		{Type: "image", Name: "glance", Path: "/compute/v2.1", Handler: hello}, // duplicate path
-		{Type: "network", Name: "neutron", Path: "/v1/net", Handler: hello}, // Heat's prefix
-		{Type: "volume", Name: "cinder", Path: "/vol{x}", Handler: hello},   // not a plain path
-		{Type: "dns", Name: "designate", Path: "/dns"},                      // no handler
+		{Type: "network", Name: "neutron", Path: "/v1/net", Handler: hello},    // Heat's prefix
+		{Type: "volume", Name: "cinder", Path: "/vol{x}", Handler: hello},      // not a plain path
+		{Type: "dns", Name: "designate", Path: "/dns"},                         // no handler
 	}})
 	defer srv.Close()
 
