@@ -70,10 +70,21 @@ func (lr lifecycleRun) run(t *testing.T, d *k8s.Driver, v variant) {
 	require.Len(t, idsUp, v.Workers+1)
 	assert.Equal(t, ids, idsUp[:v.Workers], "existing minions keep their servers")
 
-	// Scale down, removing the first minion by server id.
+	// Scale down, removing the first minion, asked for by member name.
+	minions, err := k8s.Minions(s)
+	require.NoError(t, err)
+	require.Len(t, minions, v.Workers+1)
+	for i, m := range minions {
+		assert.Equal(t, fmt.Sprint(i), m.Member)
+		assert.Equal(t, idsUp[i], m.ServerID)
+		assert.Equal(t, fmt.Sprintf("%s-node-%d", in.Cluster.Name+"-3c8b1d2e", i), m.NodeName)
+	}
+	victims, err := k8s.ChooseNodesToRemove(ctx, k8s.ScaleDown{Minions: minions, Count: v.Workers, Requested: []string{"0"}})
+	require.NoError(t, err)
 	victim := idsUp[0]
+	require.Equal(t, []string{victim}, victims)
 	groups[1].NodeCount = v.Workers
-	in.NodesToRemove = []string{victim}
+	in.NodesToRemove = victims
 	upd, err = d.ScaleUpdate(in, false)
 	require.NoError(t, err)
 	require.NoError(t, lr.o.UpdateStack(ctx, id, upd))

@@ -14,8 +14,6 @@ import (
 	"github.com/gomagnum/magnum/k8s"
 )
 
-func boolPtr(b bool) *bool { return &b }
-
 func nodeEnv(t *testing.T, req heat.StackRequest) *k8s.EnvFile {
 	t.Helper()
 	e, err := k8s.ParseEnvFile([]byte(req.Parameters["node_env"].(string)))
