@@ -18,6 +18,9 @@
 //
 // The lifecycle calls, per cluster:
 //
+//   - CheckCluster(Input) before a create or resize: the labels for the
+//     network driver, 1–7 masters, odd, more than one only with the master
+//     load balancer;
 //   - Driver.RenderCluster(Input) → the heat.StackRequest to create (it has
 //     passed heat's structural check) and the heat.Features it was rendered
 //     with;

@@ -69,7 +69,13 @@ func TestLifecycleOnRealHeat(t *testing.T) {
 		prefix:  fmt.Sprintf("k8s%d", time.Now().UnixNano()%1_000_000),
 	}
 	for _, d := range []*k8s.Driver{k8s.NewFedoraAtomic(), k8s.NewCoreOS()} {
-		for _, v := range lifecycleSubset() {
+		points := lifecycleSubset()
+		if d.Info().Name == "k8s_coreos_v1" {
+			// The templates differ from fedora-atomic's only in the nodes'
+			// user data: two points cover them and keep the run short.
+			points = points[2:4]
+		}
+		for _, v := range points {
 			t.Run(d.Info().Name+"/"+stackSuffix(v), func(t *testing.T) {
 				t.Parallel()
 				lr.run(t, d, v)
