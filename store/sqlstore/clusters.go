@@ -131,6 +131,9 @@ func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []
 			b.UUID, b.ProjectID, b.Name, b.ClusterTemplateID, string(b.Status), b.NodeCount, b.MasterCount,
 			timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), int64(1), body)
 		if _, err := s.exec(ctx, tx, q); err != nil {
+			if s.d.classify(err) == errForeignKey { // the template went in between (PostgreSQL)
+				return errNoTemplate(c.ClusterTemplateID)
+			}
 			return err
 		}
 		for i := range gbs {
@@ -209,6 +212,9 @@ func (s *Store) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 			b.ProjectID, b.Name, b.ClusterTemplateID, string(b.Status), b.NodeCount, b.MasterCount,
 			timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), rev+1, body, c.UUID, rev)
 		n, err := s.exec(ctx, tx, q)
+		if err != nil && s.d.classify(err) == errForeignKey { // the new template went in between (PostgreSQL)
+			return errNoTemplate(c.ClusterTemplateID)
+		}
 		if err == nil && n != 1 {
 			return errChanged(resCluster, c.UUID)
 		}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"errors"
 	"net/url"
 	"strconv"
@@ -19,11 +20,13 @@ const (
 	errUnique              // a unique constraint was violated
 	errForeignKey          // a foreign key constraint was violated
 	errBusy                // the database was locked by someone else for too long
+	errRetry               // the transaction lost a race (serialization failure, deadlock): run it again
+	errDown                // the database cannot be reached
 )
 
 // dialect holds everything that differs between SQL databases, so the
-// queries elsewhere are written once. Only SQLite exists today; PostgreSQL
-// (through pgx) adds a second value of this type and its own migrations.
+// queries elsewhere are written once: SQLite here, PostgreSQL (through pgx)
+// in dialect_postgres.go, each with its own migrations.
 type dialect struct {
 	name string
 	// driver is the database/sql driver name.
@@ -37,6 +40,13 @@ type dialect struct {
 	// change, to lock them. SQLite needs nothing: writes are serialised by
 	// BEGIN IMMEDIATE and the store's single write connection.
 	forUpdate string
+	// readTx are the options of the read transactions: read-only, and one
+	// snapshot for all their statements.
+	readTx *sql.TxOptions
+	// migrateLock, unless empty, is the first statement of every migration
+	// transaction: it makes processes migrating one database take turns.
+	// SQLite needs none: BEGIN IMMEDIATE already does.
+	migrateLock string
 	// tableExists is a query with one parameter, a table name, that returns
 	// one row whose single column is the number of such tables.
 	tableExists string
@@ -51,6 +61,9 @@ func sqliteDialect() *dialect {
 		migrations:  "migrations/sqlite",
 		placeholder: func(int) string { return "?" },
 		forUpdate:   "",
+		// SQLite reads in a transaction see one snapshot anyway.
+		readTx:      &sql.TxOptions{ReadOnly: true},
+		migrateLock: "",
 		tableExists: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 		classify:    classifySQLite,
 	}

@@ -76,7 +76,7 @@ func (s *Store) Version(ctx context.Context) (SchemaVersion, error) {
 		return SchemaVersion{}, err
 	}
 	v := SchemaVersion{Latest: len(ms)}
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.rdb.BeginTx(ctx, s.d.readTx)
 	if err != nil {
 		return v, s.wrap(ctx, "version", err)
 	}
@@ -98,8 +98,10 @@ func (s *Store) currentVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 // Migrate upgrades the schema to the latest version, one transaction per
 // migration, and returns the migrations it applied (none if the schema was
 // current). It is safe to run from several processes at once: each step
-// re-reads the version inside its transaction. A schema newer than this
-// code knows is errdefs.ErrUnsupported.
+// re-reads the version inside its transaction, which on PostgreSQL first
+// takes a transaction-scoped advisory lock of the schema, so concurrent
+// migrators take turns. A schema newer than this code knows is
+// errdefs.ErrUnsupported.
 func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	ms, err := s.Migrations()
 	if err != nil {
@@ -109,6 +111,12 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	for {
 		var step *Migration
 		err := s.writeTx(ctx, "migrate", func(tx *sql.Tx) error {
+			step = nil
+			if s.d.migrateLock != "" {
+				if _, err := tx.ExecContext(ctx, s.d.migrateLock); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+migrationsTable+` (
 				version    INTEGER PRIMARY KEY,
 				name       TEXT    NOT NULL,

@@ -53,16 +53,39 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	assert.Equal(t, "initial", ms[0].Name)
 }
 
+func TestEmbeddedPostgresMigrationsMatchSQLite(t *testing.T) {
+	lite, err := loadMigrations(migrationFiles, sqliteDialect().migrations)
+	require.NoError(t, err)
+	pg, err := loadMigrations(migrationFiles, postgresDialect().migrations)
+	require.NoError(t, err)
+	require.Len(t, pg, len(lite), "every SQLite migration has its PostgreSQL twin")
+	for i := range lite {
+		assert.Equal(t, lite[i].Version, pg[i].Version)
+		assert.Equal(t, lite[i].Name, pg[i].Name)
+	}
+}
+
 // A migration that fails leaves the schema at the previous version, with
 // nothing of the failed step applied.
 func TestMigrationIsAtomic(t *testing.T) {
+	backends := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "m.db") },
+		"postgres": func(t *testing.T) string { return PostgresDSN(t) },
+	}
+	for name, dsn := range backends {
+		t.Run(name, func(t *testing.T) { checkMigrationIsAtomic(t, dsn(t)) })
+	}
+}
+
+func checkMigrationIsAtomic(t *testing.T, dsn string) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "m.db"), Config{ManualMigrations: true})
+	s, err := Open(ctx, dsn, Config{ManualMigrations: true})
 	require.NoError(t, err)
 	defer s.Close()
+	dir := s.d.migrations
 	s.migrations = fstest.MapFS{
-		"migrations/sqlite/0001_first.sql":  {Data: []byte("CREATE TABLE first (x INTEGER);")},
-		"migrations/sqlite/0002_broken.sql": {Data: []byte("CREATE TABLE second (x INTEGER);\nINSERT INTO nowhere VALUES (1);")},
+		dir + "/0001_first.sql":  {Data: []byte("CREATE TABLE first (x INTEGER);")},
+		dir + "/0002_broken.sql": {Data: []byte("CREATE TABLE second (x INTEGER);\nINSERT INTO nowhere VALUES (1);")},
 	}
 	applied, err := s.Migrate(ctx)
 	require.Error(t, err)

@@ -93,7 +93,11 @@ func (s *Store) CreateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
 		if taken {
 			return errNameTaken(g.ClusterID, g.Name)
 		}
-		return s.insertNodeGroup(ctx, tx, &b, body)
+		err = s.insertNodeGroup(ctx, tx, &b, body)
+		if err != nil && s.d.classify(err) == errForeignKey { // the cluster went in between (PostgreSQL)
+			return errdefs.NotFound(resCluster, g.ClusterID)
+		}
+		return err
 	})
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,19 +16,24 @@ import (
 )
 
 // Config tunes a Store. The zero value is useful: silent, a 5 s busy
-// timeout, four read connections, and migrations applied by Open.
+// timeout, four SQLite read connections or ten PostgreSQL connections, and
+// migrations applied by Open.
 type Config struct {
 	// Logger receives the store's few logs (migrations applied). Nil:
 	// nothing is logged.
 	Logger *slog.Logger
-	// BusyTimeout is how long SQLite waits for a lock another process
-	// holds before failing with errdefs.ErrUnavailable. Zero: 5 s.
+	// BusyTimeout is how long a write waits for a lock another process
+	// (SQLite) or transaction (PostgreSQL's lock_timeout) holds before
+	// failing with errdefs.ErrUnavailable. Zero: 5 s.
 	BusyTimeout time.Duration
-	// MaxReadConns bounds the connections used for reads. Zero: 4. Writes
-	// always use one connection of their own, so writers of this Store
-	// queue in Go rather than in SQLite's lock. An in-memory database uses
-	// a single connection for everything.
+	// MaxReadConns bounds the SQLite connections used for reads. Zero: 4.
+	// Writes always use one connection of their own, so writers of this
+	// Store queue in Go rather than in SQLite's lock. An in-memory database
+	// uses a single connection for everything.
 	MaxReadConns int
+	// MaxConns bounds a PostgreSQL store's connection pool, shared by reads
+	// and writes. Zero: 10.
+	MaxConns int
 	// ManualMigrations leaves the schema alone at Open: run Migrate (the
 	// magnum-db-manage upgrade job) before use. Until then every record
 	// method fails with errdefs.ErrUnavailable if the schema is behind.
@@ -42,13 +46,13 @@ const (
 	DefaultMaxReadConns = 4
 )
 
-// Store is a store.Store on a SQL database: SQLite (pure Go, no cgo) today.
-// It is safe for concurrent use, also by several processes sharing one
-// SQLite file.
+// Store is a store.Store on a SQL database: SQLite (pure Go, no cgo) or
+// PostgreSQL. It is safe for concurrent use, also by several processes
+// sharing one SQLite file or one PostgreSQL database.
 type Store struct {
 	d   *dialect
-	wdb *sql.DB // writes: one connection
-	rdb *sql.DB // reads; the same as wdb for an in-memory database
+	wdb *sql.DB // writes: one SQLite connection, or the PostgreSQL pool
+	rdb *sql.DB // reads; the same as wdb for PostgreSQL and in-memory SQLite
 	log *slog.Logger
 	// migrations holds the dialect's migrations (migrationFiles; tests
 	// swap it).
@@ -65,20 +69,24 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if need be) the database dsn names and, unless
 // cfg.ManualMigrations, migrates its schema to the latest version.
 //
-// dsn is a SQLite file path ("/var/lib/magnum/magnum.db"), a SQLite URI
-// ("file:magnum.db?cache=private") or ":memory:". The store adds its own
-// connection settings (WAL, busy timeout, foreign keys, IMMEDIATE
-// transactions for writes). PostgreSQL URLs are recognised and refused with
-// errdefs.ErrUnsupported until that dialect lands.
+// dsn is one of
+//   - a SQLite file path ("/var/lib/magnum/magnum.db"), a SQLite URI
+//     ("file:magnum.db?cache=private") or ":memory:"; the store adds its own
+//     connection settings (WAL, busy timeout, foreign keys, IMMEDIATE
+//     transactions for writes);
+//   - a PostgreSQL URL ("postgres://magnum@db.example:5432/magnum?sslmode=verify-full",
+//     also postgresql://) or key=value connection string with a host
+//     ("host=db.example dbname=magnum user=magnum"), as pgx parses them,
+//     PG* environment variables and ~/.pgpass included. The database must
+//     exist; the store creates its tables in the first schema of the
+//     search_path (a search_path=… parameter in the DSN chooses it).
 //
 // A database whose schema is newer than this code knows is refused with
 // errdefs.ErrUnsupported: upgrade the program, do not downgrade the data.
+// A PostgreSQL server that cannot be reached is errdefs.ErrUnavailable.
 func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 	if dsn == "" {
 		return nil, errdefs.Invalid("dsn", "a database path or URL is required")
-	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Field: "dsn", Reason: "PostgreSQL is not supported yet; use a SQLite path"}
 	}
 	if cfg.BusyTimeout <= 0 {
 		cfg.BusyTimeout = DefaultBusyTimeout
@@ -86,34 +94,21 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 	if cfg.MaxReadConns <= 0 {
 		cfg.MaxReadConns = DefaultMaxReadConns
 	}
-	s := &Store{d: sqliteDialect(), log: cfg.Logger, migrations: migrationFiles}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	s := &Store{log: cfg.Logger, migrations: migrationFiles}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-
-	memory := isSQLiteMemory(dsn)
-	wdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, true, memory))
+	var err error
+	if isPostgresDSN(dsn) {
+		err = s.openPostgres(ctx, dsn, cfg)
+	} else {
+		err = s.openSQLite(ctx, dsn, cfg)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open: %w", err)
-	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
-	wdb.SetConnMaxIdleTime(0)
-	s.wdb, s.rdb = wdb, wdb
-	if err := wdb.PingContext(ctx); err != nil {
-		_ = wdb.Close()
-		return nil, s.wrap(ctx, "open", err)
-	}
-	if !memory {
-		rdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, false, false))
-		if err != nil {
-			_ = wdb.Close()
-			return nil, fmt.Errorf("sqlstore: open: %w", err)
-		}
-		rdb.SetMaxOpenConns(cfg.MaxReadConns)
-		rdb.SetMaxIdleConns(cfg.MaxReadConns)
-		s.rdb = rdb
+		return nil, err
 	}
 
 	v, err := s.Version(ctx)
@@ -129,6 +124,51 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 	}
 	s.ready.Store(v.Current == v.Latest || !cfg.ManualMigrations)
 	return s, nil
+}
+
+func (s *Store) openSQLite(ctx context.Context, dsn string, cfg Config) error {
+	s.d = sqliteDialect()
+	memory := isSQLiteMemory(dsn)
+	wdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, true, memory))
+	if err != nil {
+		return fmt.Errorf("sqlstore: open: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	s.wdb, s.rdb = wdb, wdb
+	if err := wdb.PingContext(ctx); err != nil {
+		_ = wdb.Close()
+		return s.wrap(ctx, "open", err)
+	}
+	if !memory {
+		rdb, err := sql.Open(s.d.driver, sqliteDSN(dsn, cfg.BusyTimeout, false, false))
+		if err != nil {
+			_ = wdb.Close()
+			return fmt.Errorf("sqlstore: open: %w", err)
+		}
+		rdb.SetMaxOpenConns(cfg.MaxReadConns)
+		rdb.SetMaxIdleConns(cfg.MaxReadConns)
+		s.rdb = rdb
+	}
+	return nil
+}
+
+// openPostgres opens one pool for reads and writes: PostgreSQL needs no
+// single writer, its transactions and row locks keep writers apart.
+func (s *Store) openPostgres(ctx context.Context, dsn string, cfg Config) error {
+	s.d = postgresDialect()
+	db, err := openPostgres(dsn, cfg.BusyTimeout, cfg.MaxConns)
+	if err != nil {
+		return err
+	}
+	s.wdb, s.rdb = db, db
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return s.wrap(ctx, "open", err)
+	}
+	return nil
 }
 
 // Close closes the database. Later calls fail with errdefs.ErrUnavailable.
@@ -162,7 +202,7 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	if err := s.checkReady(ctx); err != nil {
 		return err
 	}
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.rdb.BeginTx(ctx, s.d.readTx)
 	if err != nil {
 		return s.wrap(ctx, op, err)
 	}
@@ -181,16 +221,39 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	return s.writeTx(ctx, op, fn)
 }
 
+// maxTxAttempts bounds how often a write transaction that lost a race
+// (a PostgreSQL deadlock or serialization failure) is run again.
+const maxTxAttempts = 5
+
+// writeTx runs fn in a write transaction and commits if it returns nil. A
+// transaction the database aborted to resolve a deadlock or serialization
+// failure is run again, fn included, up to maxTxAttempts times.
 func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || s.d.classify(err) != errRetry {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return s.wrap(ctx, op, err)
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		}
+	}
+	return s.wrap(ctx, op, err)
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return s.wrap(ctx, op, err)
+		return err
 	}
 	defer func() { _ = tx.Rollback() }()
 	if err := fn(tx); err != nil {
-		return s.wrap(ctx, op, err)
+		return err
 	}
-	return s.wrap(ctx, op, tx.Commit())
+	return tx.Commit()
 }
 
 // wrap turns a driver error into the store's: errdefs errors pass as they
@@ -210,6 +273,10 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 	switch s.d.classify(err) {
 	case errBusy:
 		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the database is locked", Err: err}
+	case errRetry:
+		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the transaction kept losing races with others; try again", Err: err}
+	case errDown:
+		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the database cannot be reached", Err: err}
 	case errUnique:
 		return &errdefs.Error{Kind: errdefs.ErrConflict, Reason: op + ": a unique value is taken", Err: err}
 	case errForeignKey:

@@ -47,15 +47,21 @@ func (r *RecordTable) Get(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
 	err := r.s.read(ctx, "get record", func(tx *sql.Tx) error {
 		var err error
-		v, err = r.get(ctx, tx, key)
+		v, err = r.get(ctx, tx, key, false)
 		return err
 	})
 	return v, err
 }
 
-func (r *RecordTable) get(ctx context.Context, tx *sql.Tx, key string) ([]byte, error) {
+// get reads the value under key, locking the row for update when lock is
+// set (a write transaction's read).
+func (r *RecordTable) get(ctx context.Context, tx *sql.Tx, key string, lock bool) ([]byte, error) {
+	sqlText := "SELECT value FROM records WHERE namespace = %s AND key = %s"
+	if lock {
+		sqlText += r.s.d.forUpdate
+	}
 	q := newQuery(r.s.d)
-	q.add("SELECT value FROM records WHERE namespace = %s AND key = %s"+r.s.d.forUpdate, r.namespace, key)
+	q.add(sqlText, r.namespace, key)
 	var v []byte
 	err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,7 +75,7 @@ func (r *RecordTable) get(ctx context.Context, tx *sql.Tx, key string) ([]byte, 
 // is missing. The compare and the write are one transaction.
 func (r *RecordTable) Swap(ctx context.Context, key string, prev, next []byte) error {
 	return r.s.write(ctx, "swap record", func(tx *sql.Tx) error {
-		cur, err := r.get(ctx, tx, key)
+		cur, err := r.get(ctx, tx, key, true)
 		if err != nil {
 			return err
 		}

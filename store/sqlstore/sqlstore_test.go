@@ -41,6 +41,31 @@ func TestConformanceInMemory(t *testing.T) {
 	})
 }
 
+// backend is a kind of database the store runs on, for the tests that run
+// on each.
+type backend struct {
+	name string
+	// fresh returns the DSN of a new, empty database (it skips the test if
+	// the backend is not available).
+	fresh func(t *testing.T) string
+	// driver is the database/sql driver for raw access.
+	driver string
+}
+
+func backends() []backend {
+	return []backend{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "magnum.db") }, "sqlite"},
+		{"postgres", func(t *testing.T) string { return sqlstore.PostgresDSN(t) }, "pgx"},
+	}
+}
+
+// onEach runs fn as a subtest on every backend.
+func onEach(t *testing.T, fn func(t *testing.T, b backend, dsn string)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) { fn(t, b, b.fresh(t)) })
+	}
+}
+
 func newTemplate(name string) *template.ClusterTemplate {
 	return &template.ClusterTemplate{
 		UUID: uuid.NewString(), Name: name, ProjectID: "p1", COE: "kubernetes", ImageID: "fedora",
@@ -52,8 +77,13 @@ func TestOpenErrors(t *testing.T) {
 	ctx := t.Context()
 	_, err := sqlstore.Open(ctx, "", sqlstore.Config{})
 	assert.ErrorIs(t, err, errdefs.ErrInvalid)
-	_, err = sqlstore.Open(ctx, "postgres://magnum@db/magnum", sqlstore.Config{})
-	assert.ErrorIs(t, err, errdefs.ErrUnsupported)
+	_, err = sqlstore.Open(ctx, "postgres://magnum@127.0.0.1:1/magnum?connect_timeout=5", sqlstore.Config{})
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable, "no PostgreSQL server listens there")
+	_, err = sqlstore.Open(ctx, "host=127.0.0.1 port=notanumber dbname=magnum", sqlstore.Config{})
+	assert.ErrorIs(t, err, errdefs.ErrInvalid)
+	_, err = sqlstore.Open(ctx, "postgres://magnum:hunter2@db:notaport/magnum", sqlstore.Config{})
+	require.ErrorIs(t, err, errdefs.ErrInvalid)
+	assert.NotContains(t, err.Error(), "hunter2", "errors never show the password")
 	_, err = sqlstore.Open(ctx, filepath.Join(t.TempDir(), "missing-dir", "x", "magnum.db"), sqlstore.Config{})
 	assert.Error(t, err, "a directory that does not exist")
 	cancelled, cancel := context.WithCancel(ctx)
@@ -62,9 +92,10 @@ func TestOpenErrors(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-func TestManualMigrations(t *testing.T) {
+func TestManualMigrations(t *testing.T) { onEach(t, checkManualMigrations) }
+
+func checkManualMigrations(t *testing.T, _ backend, path string) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "magnum.db")
 	var logs bytes.Buffer
 	s, err := sqlstore.Open(ctx, path, sqlstore.Config{
 		ManualMigrations: true,
@@ -96,9 +127,10 @@ func TestManualMigrations(t *testing.T) {
 	require.NoError(t, s.CreateTemplate(ctx, newTemplate("later")))
 }
 
-func TestReopenKeepsRecords(t *testing.T) {
+func TestReopenKeepsRecords(t *testing.T) { onEach(t, checkReopenKeepsRecords) }
+
+func checkReopenKeepsRecords(t *testing.T, _ backend, path string) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "magnum.db")
 	s, err := sqlstore.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	tm := newTemplate("kept")
@@ -119,18 +151,20 @@ func TestReopenKeepsRecords(t *testing.T) {
 	assert.Equal(t, "secret-ref", gotc.CACertRef, "internal fields persist")
 }
 
-func TestNewerSchemaRefused(t *testing.T) {
+func TestNewerSchemaRefused(t *testing.T) { onEach(t, checkNewerSchemaRefused) }
+
+func checkNewerSchemaRefused(t *testing.T, b backend, path string) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "magnum.db")
 	s, err := sqlstore.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	v, err := s.Version(ctx)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
-	raw, err := sql.Open("sqlite", path)
+	raw, err := sql.Open(b.driver, path)
 	require.NoError(t, err)
-	_, err = raw.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from-the-future', 0)", v.Latest+1)
+	_, err = raw.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("+
+		strconv.Itoa(v.Latest+1)+", 'from-the-future', 0)")
 	require.NoError(t, err)
 	require.NoError(t, raw.Close())
 
@@ -155,13 +189,15 @@ func TestWALAndSettings(t *testing.T) {
 	assert.Equal(t, "wal", mode)
 }
 
-// Two Stores on one file stand for two processes. Their writers contend for
-// SQLite's lock; the busy timeout and IMMEDIATE transactions must turn that
-// into waiting, never into "database is locked", and optimistic concurrency
-// must lose no update.
-func TestTwoStoresOneFile(t *testing.T) {
+// Two Stores on one database stand for two processes. Their writers contend
+// for SQLite's lock or PostgreSQL's row locks; the busy timeout and
+// IMMEDIATE transactions (SQLite) or SELECT … FOR UPDATE (PostgreSQL) must
+// turn that into waiting, never into "database is locked", and optimistic
+// concurrency must lose no update.
+func TestTwoStoresOneFile(t *testing.T) { onEach(t, checkTwoStoresOneDatabase) }
+
+func checkTwoStoresOneDatabase(t *testing.T, _ backend, path string) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "magnum.db")
 	var stores []*sqlstore.Store
 	for i := 0; i < 2; i++ {
 		s, err := sqlstore.Open(ctx, path, sqlstore.Config{})
@@ -211,4 +247,45 @@ func TestTwoStoresOneFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strconv.Itoa(2*writers*each), got.Labels["counter"])
 	assert.Equal(t, int64(1+2*writers*each), got.Revision)
+}
+
+// Processes that start together all Open a fresh database at once: every
+// one of them must succeed, and the migrations must be applied once.
+func TestConcurrentOpens(t *testing.T) { onEach(t, checkConcurrentOpens) }
+
+func checkConcurrentOpens(t *testing.T, b backend, dsn string) {
+	ctx := t.Context()
+	const n = 6
+	stores := make([]*sqlstore.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = sqlstore.Open(ctx, dsn, sqlstore.Config{})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		defer stores[i].Close()
+	}
+	v, err := stores[0].Version(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, v.Latest, v.Current)
+
+	raw, err := sql.Open(b.driver, dsn)
+	require.NoError(t, err)
+	defer raw.Close()
+	var rows int
+	require.NoError(t, raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&rows))
+	assert.Equal(t, v.Latest, rows, "each migration applied once")
+
+	for i, s := range stores {
+		require.NoError(t, s.CreateTemplate(ctx, newTemplate("from-"+strconv.Itoa(i))))
+	}
+	list, err := stores[n-1].ListTemplates(ctx, store.TemplateFilter{}, store.Page{})
+	require.NoError(t, err)
+	assert.Len(t, list, n)
 }
