@@ -11,6 +11,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	gcopenstack "github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/gomagnum/magnum/errdefs"
 )
@@ -31,28 +32,44 @@ const (
 	svcNeutron = "neutron"
 )
 
-// serviceClient returns a client for one of Glance, Nova or Neutron from the
-// catalog. It makes no request.
+// serviceClient returns a client for one of Glance, Nova or Neutron. It
+// makes no request: the endpoint comes from the catalog of the token the
+// provider holds. (gophercloud's own locator would first GET the endpoint's
+// version document, once per client and outside any caller's context.)
 func (c *Cloud) serviceClient(svc string) (*gophercloud.ServiceClient, error) {
 	if c == nil || c.Provider == nil {
 		return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "cloud", Reason: "not connected (use Connect)"}
 	}
-	var (
-		sc  *gophercloud.ServiceClient
-		err error
-	)
+	typ, suffix := "network", "v2.0/"
 	switch svc {
 	case svcGlance:
-		sc, err = gcopenstack.NewImageV2(c.Provider, c.Endpoint)
+		typ, suffix = "image", "v2/"
 	case svcNova:
-		sc, err = gcopenstack.NewComputeV2(c.Provider, c.Endpoint)
-	default:
-		sc, err = gcopenstack.NewNetworkV2(c.Provider, c.Endpoint)
+		typ, suffix = "compute", ""
+	}
+	eo := c.Endpoint
+	eo.ApplyDefaults(typ)
+	var (
+		u   string
+		err error
+	)
+	cat, ok := c.Provider.GetAuthResult().(interface {
+		ExtractServiceCatalog() (*tokens.ServiceCatalog, error)
+	})
+	if ok {
+		var sc *tokens.ServiceCatalog
+		if sc, err = cat.ExtractServiceCatalog(); err == nil {
+			u, err = gcopenstack.V3EndpointURL(sc, eo)
+		}
+	} else if c.Provider.EndpointLocator != nil {
+		u, err = c.Provider.EndpointLocator(eo) // not a Keystone v3 token: gophercloud's way
+	} else {
+		err = errors.New("no service catalog")
 	}
 	if err != nil {
-		return nil, &errdefs.Error{Kind: errdefs.ErrUnavailable, Resource: "cloud", Reason: "no " + svc + " endpoint in the catalog", Err: err}
+		return nil, &errdefs.Error{Kind: errdefs.ErrUnavailable, Resource: "cloud", Reason: "no " + svc + " (" + typ + ") endpoint in the catalog", Err: err}
 	}
-	return sc, nil
+	return &gophercloud.ServiceClient{ProviderClient: c.Provider, Endpoint: u, ResourceBase: u + suffix, Type: typ}, nil
 }
 
 // read runs one idempotent lookup: each attempt bounded by

@@ -1,0 +1,34 @@
+// Package openstacktest is a fake OpenStack cloud for tests: one loopback
+// HTTP server with Keystone v3 and Heat from heat/heattest, and the Glance,
+// Nova and Neutron calls gomagnum makes to check a cluster's resources
+// before creating it. gophercloud (and so openstack.Connect) talks to it as
+// to a real cloud: it logs in, finds the services in the token's catalog
+// and calls them.
+//
+// It starts with a seed catalog (Options.Empty leaves it out):
+//
+//   - images fedora-atomic-latest (os_distro fedora-atomic), coreos
+//     (os_distro coreos) and ubuntu-mesos (os_distro ubuntu), all active;
+//   - flavors m1.small, m1.medium and m1.magnum;
+//   - keypair testkey;
+//   - network public (router:external) with subnet public-subnet
+//     (172.24.4.0/22), and network private with subnet private-subnet
+//     (10.0.0.0/24).
+//
+// Tests add what they need (AddImage, AddFlavor, AddKeypair, AddNetwork,
+// AddSubnet) or take it away (RemoveImage…); names may repeat, as in
+// Glance and Neutron, to test ambiguity. Requests are counted by kind
+// (Requests; Heat's through Heat().Requests) and faults injected per kind
+// (InjectFault; Heat's through Heat().InjectFault).
+//
+//	cloud := openstacktest.New(openstacktest.Options{})
+//	defer cloud.Close()
+//	c, err := cloud.Connect(ctx) // or openstack.Connect with cloud.ConnectOptions(), or CloudsYAML
+//	…
+//	distro, err := c.OSDistro(ctx, "coreos") // "coreos"
+//	err = c.CheckResources(ctx, openstack.Resources{Image: "coreos", Flavor: "m1.small", ExternalNetwork: "public"})
+//	orch, err := c.Orchestrator(openstack.Config{}) // the fake Heat, same session
+//
+// Glance, Nova and Neutron serve reads only (show and list with the usual
+// filters and limit/marker paging); nothing is created through them.
+package openstacktest
