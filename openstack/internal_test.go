@@ -55,6 +55,9 @@ func TestHeatMessage(t *testing.T) {
 		{"explanation only", `{"code": 404, "title": "Not Found", "explanation": "The resource could not be found."}`, "", "The resource could not be found."},
 		{"html from a proxy", "<html>\n<body>502 Bad Gateway</body></html>", "", "<html>"},
 		{"empty", "", "", ""},
+		{"neutron fault", `{"NeutronError": {"type": "NetworkNotFound", "message": "Network x could not be found.", "detail": ""}}`, "NetworkNotFound", "Network x could not be found."},
+		{"nova fault", `{"itemNotFound": {"code": 404, "message": "Flavor m1.x could not be found."}}`, "itemNotFound", "Flavor m1.x could not be found."},
+		{"glance text", "404 Not Found\n\nNo image found with ID x\n\n", "", "404 Not Found"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +139,8 @@ func FuzzHeatMessage(f *testing.F) {
 	f.Add([]byte(`{"error": {"type": "X", "message": "m"}}`))
 	f.Add([]byte(`<html>`))
 	f.Add([]byte(`{"error": null, "title": 5}`))
+	f.Add([]byte(`{"NeutronError": {"type": "T", "message": "m"}}`))
+	f.Add([]byte(`{"badRequest": {"code": 400, "message": "m"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, msg := heatMessage(body)
 		if len(msg) > maxMessage+len("…") {
