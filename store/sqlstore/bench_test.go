@@ -29,3 +29,15 @@ func BenchmarkSQLiteInMemory(b *testing.B) {
 		return s
 	})
 }
+
+// scripts/postgres-test.sh -run '^$' -bench Postgres -benchtime 1s
+// (or with GOMAGNUM_POSTGRES_DSN set: go test -run '^$' -bench Postgres ./store/sqlstore/)
+func BenchmarkPostgres(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := sqlstore.Open(b.Context(), sqlstore.PostgresDSN(b), sqlstore.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

@@ -22,6 +22,7 @@ const (
 	errBusy                // the database was locked by someone else for too long
 	errRetry               // the transaction lost a race (serialization failure, deadlock): run it again
 	errDown                // the database cannot be reached
+	errBadText             // the database cannot store a text value (PostgreSQL: NUL or invalid UTF-8)
 )
 
 // dialect holds everything that differs between SQL databases, so the

@@ -33,6 +33,8 @@ const (
 	pgLockNotAvailable     = "55P03"
 	pgCannotConnectNow     = "57P03"
 	pgAdminShutdown        = "57P01"
+	pgBadCharacter         = "22021" // character_not_in_repertoire: NUL, invalid UTF-8
+	pgUntranslatable       = "22P05"
 )
 
 // postgresDialect is PostgreSQL through pgx's database/sql driver.
@@ -74,6 +76,8 @@ func classifyPostgres(err error) errClass {
 			return errBusy
 		case pgCannotConnectNow, pgAdminShutdown:
 			return errDown
+		case pgBadCharacter, pgUntranslatable:
+			return errBadText
 		}
 		return errOther
 	}

@@ -277,6 +277,8 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the transaction kept losing races with others; try again", Err: err}
 	case errDown:
 		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Reason: op + ": the database cannot be reached", Err: err}
+	case errBadText:
+		return &errdefs.Error{Kind: errdefs.ErrInvalid, Reason: op + ": a text value holds a NUL character or is not valid UTF-8", Err: err}
 	case errUnique:
 		return &errdefs.Error{Kind: errdefs.ErrConflict, Reason: op + ": a unique value is taken", Err: err}
 	case errForeignKey:

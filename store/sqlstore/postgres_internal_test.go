@@ -104,6 +104,7 @@ func TestClassifyPostgres(t *testing.T) {
 		{&pgconn.PgError{Code: pgDeadlockDetected}, errRetry},
 		{&pgconn.PgError{Code: pgLockNotAvailable}, errBusy},
 		{&pgconn.PgError{Code: pgAdminShutdown}, errDown},
+		{&pgconn.PgError{Code: pgBadCharacter}, errBadText},
 		{&pgconn.PgError{Code: "42P01"}, errOther}, // undefined table
 		{&pgconn.ConnectError{}, errDown},
 		{sql.ErrNoRows, errOther},

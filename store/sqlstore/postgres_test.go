@@ -67,3 +67,19 @@ func TestPostgresLockTimeout(t *testing.T) {
 	require.NoError(t, tx.Rollback())
 	require.NoError(t, impatient.UpdateTemplate(ctx, tm), "free again once the lock is gone")
 }
+
+// PostgreSQL cannot store NUL characters or invalid UTF-8 in text columns:
+// such a value is refused as invalid, not as a server failure, and a
+// lookup by it finds nothing.
+func TestPostgresRefusesUnstorableText(t *testing.T) {
+	ctx := t.Context()
+	s := openPostgres(t)
+	defer s.Close()
+	for _, name := range []string{"nul\x00inside", "bad\xffutf8"} {
+		err := s.CreateTemplate(ctx, newTemplate(name))
+		assert.ErrorIs(t, err, errdefs.ErrInvalid, "%q", name)
+		_, err = s.FindTemplate(ctx, store.TemplateFilter{}, name)
+		assert.Error(t, err, "%q", name)
+	}
+	require.NoError(t, s.CreateTemplate(ctx, newTemplate("fine ünïcode ☸")))
+}
