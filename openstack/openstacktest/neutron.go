@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // neutronError answers in Neutron's fault format.
@@ -54,6 +55,9 @@ func (s *Server) serveNetworkList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if v, ok := q["router:external"]; ok && len(v) > 0 {
+		q.Set("router:external", strings.ToLower(v[0])) // Neutron takes True or true
+	}
 	s.mu.Lock()
 	var sel []Network
 	for _, n := range s.networks {
