@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/gophercloud/gophercloud/v2"
-	gcopenstack "github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/gomagnum/magnum/errdefs"
@@ -59,7 +59,7 @@ func (c *Cloud) serviceClient(svc string) (*gophercloud.ServiceClient, error) {
 	if ok {
 		var sc *tokens.ServiceCatalog
 		if sc, err = cat.ExtractServiceCatalog(); err == nil {
-			u, err = gcopenstack.V3EndpointURL(sc, eo)
+			u, err = catalogURL(sc, eo)
 		}
 	} else if c.Provider.EndpointLocator != nil {
 		u, err = c.Provider.EndpointLocator(eo) // not a Keystone v3 token: gophercloud's way
@@ -70,6 +70,28 @@ func (c *Cloud) serviceClient(svc string) (*gophercloud.ServiceClient, error) {
 		return nil, &errdefs.Error{Kind: errdefs.ErrUnavailable, Resource: "cloud", Reason: "no " + svc + " (" + typ + ") endpoint in the catalog", Err: err}
 	}
 	return &gophercloud.ServiceClient{ProviderClient: c.Provider, Endpoint: u, ResourceBase: u + suffix, Type: typ}, nil
+}
+
+// catalogURL picks the endpoint of eo's service type (or its aliases),
+// name, interface and region from a Keystone v3 catalog, the first that
+// matches, as gophercloud and the Python clients do, without fetching
+// version documents.
+func catalogURL(cat *tokens.ServiceCatalog, eo gophercloud.EndpointOpts) (string, error) {
+	for _, entry := range cat.Entries {
+		if !slices.Contains(eo.Types(), entry.Type) || (eo.Name != "" && entry.Name != eo.Name) {
+			continue
+		}
+		for _, ep := range entry.Endpoints {
+			if gophercloud.Availability(ep.Interface) != eo.Availability {
+				continue
+			}
+			if eo.Region != "" && ep.Region != eo.Region && ep.RegionID != eo.Region {
+				continue
+			}
+			return gophercloud.NormalizeURL(ep.URL), nil
+		}
+	}
+	return "", &gophercloud.ErrEndpointNotFound{}
 }
 
 // read runs one idempotent lookup: each attempt bounded by

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/gomagnum/magnum/errdefs"
@@ -50,4 +52,45 @@ func FuzzCheckRef(f *testing.F) {
 			t.Fatalf("isUUID(%q)", s)
 		}
 	})
+}
+
+func TestCatalogURL(t *testing.T) {
+	ep := func(iface, region, url string) tokens.Endpoint {
+		return tokens.Endpoint{Interface: iface, Region: region, RegionID: region, URL: url}
+	}
+	cat := &tokens.ServiceCatalog{Entries: []tokens.CatalogEntry{
+		{Type: "orchestration", Name: "heat", Endpoints: []tokens.Endpoint{ep("public", "RegionOne", "http://heat/v1/p")}},
+		{Type: "image", Name: "glance", Endpoints: []tokens.Endpoint{
+			ep("internal", "RegionOne", "http://glance-int:9292"),
+			ep("public", "RegionOne", "http://glance:9292"),
+			ep("public", "RegionTwo", "http://glance-two:9292/"),
+		}},
+		{Type: "network", Name: "neutron", Endpoints: []tokens.Endpoint{ep("public", "RegionOne", "http://neutron:9696")}},
+	}}
+	cases := []struct {
+		name string
+		eo   gophercloud.EndpointOpts
+		want string
+	}{
+		{"public by default", gophercloud.EndpointOpts{}, "http://glance:9292/"},
+		{"internal", gophercloud.EndpointOpts{Availability: gophercloud.AvailabilityInternal}, "http://glance-int:9292/"},
+		{"region", gophercloud.EndpointOpts{Region: "RegionTwo"}, "http://glance-two:9292/"},
+		{"name", gophercloud.EndpointOpts{Name: "glance"}, "http://glance:9292/"},
+		{"wrong name", gophercloud.EndpointOpts{Name: "other"}, ""},
+		{"unknown region", gophercloud.EndpointOpts{Region: "Atlantis"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eo := tc.eo
+			eo.ApplyDefaults("image")
+			got, err := catalogURL(cat, eo)
+			if tc.want == "" {
+				var nf *gophercloud.ErrEndpointNotFound
+				assert.ErrorAs(t, err, &nf)
+				return
+			}
+			assert.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }
