@@ -28,6 +28,10 @@
 //	…
 //	srv.FailResource(heattest.ResourceFault{Type: "OS::Nova::Server", Reason: "No valid host was found."})
 //
+// Options.Services mounts other fake APIs on the same listener behind the
+// same Keystone and lists them in its catalog; openstack/openstacktest uses
+// it to add Glance, Nova and Neutron.
+//
 // What it does not do: events, stack actions (suspend, check, cancel),
 // template_url or environment_files, validate, AWS (CFN) templates,
 // AutoScalingGroup members, signals. Unknown resource types are rejected as
