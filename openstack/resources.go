@@ -143,7 +143,12 @@ func (c *Cloud) ResolveResources(ctx context.Context, r Resources) (Resolved, er
 		mu.Unlock()
 		return err
 	})
-	check(2, "master_flavor_id", r.MasterFlavor, func(ctx context.Context) error {
+	sameFlavor := r.MasterFlavor == r.Flavor // the usual template: one lookup serves both
+	masterFlavor := r.MasterFlavor
+	if sameFlavor {
+		masterFlavor = ""
+	}
+	check(2, "master_flavor_id", masterFlavor, func(ctx context.Context) error {
 		f, err := c.findFlavor(ctx, r.MasterFlavor)
 		mu.Lock()
 		out.MasterFlavorID = f.ID
@@ -197,6 +202,12 @@ func (c *Cloud) ResolveResources(ctx context.Context, r Resources) (Resolved, er
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("checking cloud resources: %w", context.Cause(ctx))
 	}
+	if sameFlavor && r.MasterFlavor != "" {
+		out.MasterFlavorID = out.FlavorID
+		if errs[1] != nil {
+			errs[2] = renameField(errs[1], "master_flavor_id")
+		}
+	}
 	if fixedNet != nil && fixedSubnet != nil && fixedSubnet.NetworkID != fixedNet.ID {
 		errs = append(errs, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "subnet", ID: r.FixedSubnet, Field: "fixed_subnet",
 			Reason: fmt.Sprintf("subnet belongs to network %s, not to fixed_network %s", fixedSubnet.NetworkID, fixedNet.ID)})
@@ -217,6 +228,17 @@ func fieldErr(field string, err error) error {
 		out.Kind = errdefs.ErrInvalid
 		out.Reason = de.Resource + " not found"
 	}
+	return &out
+}
+
+// renameField copies a problem about one field to another.
+func renameField(err error, field string) error {
+	var de *errdefs.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	out := *de
+	out.Field = field
 	return &out
 }
 

@@ -149,6 +149,8 @@ func TestCheckResources(t *testing.T) {
 			want: map[string]error{"image_id": errdefs.ErrInvalid}},
 		{name: "flavors missing", res: with(func(r *openstack.Resources) { r.Flavor, r.MasterFlavor = "m1.tiny", "m1.huge" }),
 			want: map[string]error{"flavor_id": errdefs.ErrInvalid, "master_flavor_id": errdefs.ErrInvalid}},
+		{name: "same flavor twice, missing", res: with(func(r *openstack.Resources) { r.Flavor, r.MasterFlavor = "m1.tiny", "m1.tiny" }),
+			want: map[string]error{"flavor_id": errdefs.ErrInvalid, "master_flavor_id": errdefs.ErrInvalid}},
 		{name: "flavor ambiguous", res: with(func(r *openstack.Resources) { r.Flavor = "dup.flavor" }),
 			want: map[string]error{"flavor_id": errdefs.ErrConflict}},
 		{name: "keypair missing", res: with(func(r *openstack.Resources) { r.Keypair = "otherkey" }),
@@ -228,6 +230,17 @@ func TestResolveResources(t *testing.T) {
 		openstacktest.KindNetworkGet:  1,
 		openstacktest.KindSubnetList:  1,
 	}, srv.RequestCounts())
+}
+
+// The usual template names one flavor for masters and nodes: it is looked
+// up once.
+func TestCheckResourcesSameFlavor(t *testing.T) {
+	srv, c := fakeCloud(t, openstacktest.Options{})
+	got, err := c.ResolveResources(context.Background(), openstack.Resources{Flavor: "m1.magnum", MasterFlavor: "m1.magnum"})
+	require.NoError(t, err)
+	assert.Equal(t, srv.FlavorID("m1.magnum"), got.FlavorID)
+	assert.Equal(t, got.FlavorID, got.MasterFlavorID)
+	assert.Equal(t, 1, srv.Requests(openstacktest.KindFlavorList))
 }
 
 // Lists are followed across pages: a name repeated on another page is still
