@@ -148,7 +148,10 @@ func findTx[T any](ctx context.Context, s *Store, tx *sql.Tx, tb table[T], cs []
 	q = newQuery(s.d)
 	q.add("SELECT revision, body FROM " + tb.name)
 	q.where(append(cs[:len(cs):len(cs)], eq("name", ident)))
-	q.add(" ORDER BY id LIMIT 2")
+	// Two hits are enough to call the name ambiguous. No ORDER BY: which
+	// two does not matter, and an order tempts PostgreSQL's generic plans
+	// to walk the primary key instead of seeking the name index.
+	q.add(" LIMIT 2")
 	rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
 		return zero, err
@@ -198,9 +201,12 @@ func list[T any](ctx context.Context, s *Store, tb table[T], cs []cond, p store.
 			if col == "id" {
 				cs = append(cs, cond{sql: "id " + op + " %s", args: []any{id}})
 			} else {
+				// A row comparison, (col, id) > (v, id0), means col > v OR
+				// (col = v AND id > id0), and both databases seek the
+				// (col, id) index with it rather than filter a scan.
 				cs = append(cs, cond{
-					sql:  "(" + col + " " + op + " %s OR (" + col + " = %s AND id " + op + " %s))",
-					args: []any{val, val, id},
+					sql:  "(" + col + ", id) " + op + " (%s, %s)",
+					args: []any{val, id},
 				})
 			}
 		}
