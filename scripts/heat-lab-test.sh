@@ -2,7 +2,7 @@
 # heat-lab-test.sh - run gomagnum's real-Heat tests: start the Keystone+Heat
 # lab of ../shared/openstack (beside the repository), export its
 # credentials, and run the integration-tagged tests of ./openstack/... and
-# ./heat/... with the race detector. A lab that does not start is a
+# ./heat/... and ./k8s/... with the race detector. A lab that does not start is a
 # failure, never a skip.
 #
 #   scripts/heat-lab-test.sh                 all integration tests
@@ -44,7 +44,7 @@ while IFS= read -r var; do unset "$var"; done < <(env | sed -n 's/^\(OS_[A-Z_]*\
 
 cd "$root"
 status=0
-go test -tags integration -race -count=1 -timeout 30m ./openstack/... ./heat/... "$@" || status=$?
+go test -tags integration -race -count=1 -timeout 40m ./openstack/... ./heat/... ./k8s/... "$@" || status=$?
 t2=$(now)
 
 printf 'heat-lab-test: lab up %ss, tests %ss\n' "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" >&2
