@@ -289,3 +289,49 @@ func checkConcurrentOpens(t *testing.T, b backend, dsn string) {
 	require.NoError(t, err)
 	assert.Len(t, list, n)
 }
+
+// A node group created while its cluster is deleted either lands before the
+// delete (and goes with it) or fails for want of the cluster: never an
+// orphan, never an unclassified database error. On PostgreSQL the second
+// case is the foreign key's check after the delete commits.
+func TestCreateGroupDeleteClusterRace(t *testing.T) { onEach(t, checkCreateGroupDeleteClusterRace) }
+
+func checkCreateGroupDeleteClusterRace(t *testing.T, _ backend, dsn string) {
+	ctx := t.Context()
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Config{})
+	require.NoError(t, err)
+	defer s.Close()
+	tm := newTemplate("race")
+	require.NoError(t, s.CreateTemplate(ctx, tm))
+
+	const rounds, creators = 15, 4
+	for r := range rounds {
+		c := &cluster.Cluster{UUID: uuid.NewString(), Name: "c" + strconv.Itoa(r), ProjectID: "p1", ClusterTemplateID: tm.UUID, CreatedAt: time.Now()}
+		require.NoError(t, s.CreateCluster(ctx, c, nil))
+		var wg sync.WaitGroup
+		errs := make([]error, creators+1)
+		for i := range creators {
+			g := &cluster.NodeGroup{UUID: uuid.NewString(), Name: "g" + strconv.Itoa(i), ClusterID: c.UUID, ProjectID: "p1", Role: cluster.RoleWorker, CreatedAt: time.Now()}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.CreateNodeGroup(ctx, g)
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[creators] = s.DeleteCluster(ctx, c.UUID, 0)
+		}()
+		wg.Wait()
+		require.NoError(t, errs[creators], "the delete always wins in the end")
+		for i := range creators {
+			if errs[i] != nil {
+				require.ErrorIs(t, errs[i], errdefs.ErrNotFound, "a create may only fail for want of the cluster")
+			}
+		}
+		left, err := s.ListNodeGroups(ctx, store.NodeGroupFilter{ClusterID: c.UUID}, store.Page{})
+		require.NoError(t, err)
+		assert.Empty(t, left, "no node group outlives its cluster")
+	}
+}
