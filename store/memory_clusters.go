@@ -57,7 +57,7 @@ func (m *Memory) CreateCluster(ctx context.Context, c *cluster.Cluster, groups [
 	if c.UUID == "" {
 		return errNoUUID(resCluster)
 	}
-	if err := checkNewGroups(c.UUID, groups); err != nil {
+	if err := CheckNewGroups(c.UUID, groups); err != nil {
 		return err
 	}
 	if err := m.write(ctx); err != nil {
@@ -99,9 +99,11 @@ func (m *Memory) CreateCluster(ctx context.Context, c *cluster.Cluster, groups [
 	return nil
 }
 
-// checkNewGroups checks what CreateCluster can check of its groups without
-// the store: UUIDs present and distinct, names distinct, the right cluster.
-func checkNewGroups(clusterUUID string, groups []*cluster.NodeGroup) error {
+// CheckNewGroups checks what CreateCluster can check of a new cluster's
+// groups before touching storage: UUIDs present and distinct, names distinct,
+// each group of that cluster (or of none yet). Implementations of Store call
+// it so they report these problems alike.
+func CheckNewGroups(clusterUUID string, groups []*cluster.NodeGroup) error {
 	uuids := make(map[string]bool, len(groups))
 	names := make(map[string]bool, len(groups))
 	for _, g := range groups {

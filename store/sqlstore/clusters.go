@@ -52,37 +52,12 @@ func statusStrings(ss []cluster.Status) []string {
 	return out
 }
 
-// checkNewGroups checks what CreateCluster can check of its groups without
-// the database: UUIDs present and distinct, names distinct, the right
-// cluster.
-func checkNewGroups(clusterUUID string, groups []*cluster.NodeGroup) error {
-	uuids := make(map[string]bool, len(groups))
-	names := make(map[string]bool, len(groups))
-	for _, g := range groups {
-		if g.UUID == "" {
-			return errNoUUID(resNodeGroup)
-		}
-		if g.ClusterID != "" && g.ClusterID != clusterUUID {
-			return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resNodeGroup, ID: g.UUID, Field: "cluster_id",
-				Reason: "the node group belongs to cluster " + g.ClusterID + ", not " + clusterUUID}
-		}
-		if uuids[g.UUID] {
-			return errdefs.Conflict(resNodeGroup, g.UUID, "two node groups share this UUID")
-		}
-		if names[g.Name] {
-			return errNameTaken(clusterUUID, g.Name)
-		}
-		uuids[g.UUID], names[g.Name] = true, true
-	}
-	return nil
-}
-
 // CreateCluster implements store.Store.
 func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
 	if c.UUID == "" {
 		return errNoUUID(resCluster)
 	}
-	if err := checkNewGroups(c.UUID, groups); err != nil {
+	if err := store.CheckNewGroups(c.UUID, groups); err != nil {
 		return err
 	}
 	b := clusterToBody(c)
