@@ -1,5 +1,11 @@
 // Package store persists gomagnum's records: cluster templates, clusters and
-// node groups.
+// node groups, and the heartbeats of the services sharing them ([Service]).
+//
+// [Store.CreateClusterWithin] and [Store.UpdateClusterWithin] enforce a
+// project's [Quota] (clusters, nodes) atomically: of many concurrent
+// creates, from any number of processes on one database, exactly as many as
+// the quota allows succeed; the rest fail with errdefs.ErrQuotaExceeded and
+// store nothing.
 //
 // [Store] is the contract; storetest holds the conformance suite every
 // implementation passes. Two implementations ship: [NewMemory], for tests

@@ -21,7 +21,7 @@ const (
 // Memory is a Store that keeps everything in memory, for tests and
 // short-lived programs. It is safe for concurrent use; one lock serialises
 // writes, so every multi-record rule (templates in use, cascades, unique
-// node-group names) holds atomically. Its contents vanish with it.
+// node-group names, quotas) holds atomically. Its contents vanish with it.
 type Memory struct {
 	mu     sync.RWMutex
 	closed bool
@@ -35,6 +35,10 @@ type Memory struct {
 	templateRefs map[string]int
 	// groupNames maps a cluster UUID to its groups' names and UUIDs.
 	groupNames map[string]map[string]string
+	// use is what each project holds, as quotas count it.
+	use map[string]Usage
+
+	services map[serviceKey]*Service
 }
 
 var _ Store = (*Memory)(nil)
@@ -47,6 +51,8 @@ func NewMemory() *Memory {
 		groups:       newTable[*cluster.NodeGroup](),
 		templateRefs: map[string]int{},
 		groupNames:   map[string]map[string]string{},
+		use:          map[string]Usage{},
+		services:     map[serviceKey]*Service{},
 	}
 }
 
@@ -60,6 +66,8 @@ func (m *Memory) Close() error {
 	m.groups = newTable[*cluster.NodeGroup]()
 	m.templateRefs = map[string]int{}
 	m.groupNames = map[string]map[string]string{}
+	m.use = map[string]Usage{}
+	m.services = map[serviceKey]*Service{}
 	return nil
 }
 
@@ -99,6 +107,19 @@ func (m *Memory) write(ctx context.Context) error {
 func (m *Memory) nextSeq() int64 {
 	m.seq++
 	return m.seq
+}
+
+// addUse adds the use of cluster c, times sign (1 or -1), to its
+// project's.
+func (m *Memory) addUse(c *cluster.Cluster, sign int) {
+	u, d := m.use[c.ProjectID], ClusterUsage(c)
+	u.Clusters += sign * d.Clusters
+	u.Nodes += sign * d.Nodes
+	if u == (Usage{}) {
+		delete(m.use, c.ProjectID)
+		return
+	}
+	m.use[c.ProjectID] = u
 }
 
 func errClosed() error {

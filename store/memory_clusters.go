@@ -54,6 +54,11 @@ func normCluster(c *cluster.Cluster) *cluster.Cluster {
 
 // CreateCluster implements Store.
 func (m *Memory) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+	return m.CreateClusterWithin(ctx, c, groups, Quota{})
+}
+
+// CreateClusterWithin implements Store.
+func (m *Memory) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, q Quota) error {
 	if c.UUID == "" {
 		return errNoUUID(resCluster)
 	}
@@ -75,12 +80,16 @@ func (m *Memory) CreateCluster(ctx context.Context, c *cluster.Cluster, groups [
 			return errTaken(resNodeGroup, g.UUID)
 		}
 	}
+	if err := CheckQuota(q, c.ProjectID, c.UUID, m.use[c.ProjectID], ClusterUsage(c)); err != nil {
+		return err
+	}
 
 	// Every check passed: nothing below can fail.
 	rec := normCluster(c)
 	rec.Revision = 1
 	m.clusters.insert(rec.UUID, m.nextSeq(), rec)
 	m.templateRefs[rec.ClusterTemplateID]++
+	m.addUse(rec, 1)
 	names := make(map[string]string, len(groups))
 	m.groupNames[rec.UUID] = names
 	recs := make([]*cluster.NodeGroup, len(groups))
@@ -182,6 +191,11 @@ func (m *Memory) CountClusters(ctx context.Context, f ClusterFilter) (int, error
 
 // UpdateCluster implements Store.
 func (m *Memory) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
+	return m.UpdateClusterWithin(ctx, c, Quota{})
+}
+
+// UpdateClusterWithin implements Store.
+func (m *Memory) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q Quota) error {
 	if err := m.write(ctx); err != nil {
 		return err
 	}
@@ -198,6 +212,14 @@ func (m *Memory) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 		if _, ok := m.templates.byUUID[c.ClusterTemplateID]; !ok {
 			return errNoTemplate(c.ClusterTemplateID)
 		}
+	}
+	add := UpdateUsage(e.rec.ProjectID, e.rec.NodeCount+e.rec.MasterCount, c)
+	if err := CheckQuota(Quota{Nodes: q.Nodes}, c.ProjectID, c.UUID, m.use[c.ProjectID], add); err != nil {
+		return err
+	}
+
+	// Every check passed: nothing below can fail.
+	if c.ClusterTemplateID != old {
 		m.templateRefs[old]--
 		if m.templateRefs[old] == 0 {
 			delete(m.templateRefs, old)
@@ -206,6 +228,8 @@ func (m *Memory) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 	}
 	rec := normCluster(c)
 	rec.Revision = e.rec.Revision + 1
+	m.addUse(e.rec, -1)
+	m.addUse(rec, 1)
 	e.rec = rec
 	c.Revision, c.CreatedAt, c.UpdatedAt = rec.Revision, rec.CreatedAt, normTimePtr(rec.UpdatedAt)
 	return nil
@@ -233,6 +257,7 @@ func (m *Memory) DeleteCluster(ctx context.Context, uuid string, revision int64)
 	if m.templateRefs[tmpl] == 0 {
 		delete(m.templateRefs, tmpl)
 	}
+	m.addUse(e.rec, -1)
 	m.clusters.remove(uuid)
 	return nil
 }

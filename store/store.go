@@ -56,9 +56,26 @@ type Store interface {
 	FindCluster(ctx context.Context, f ClusterFilter, ident string) (*cluster.Cluster, error)
 	ListClusters(ctx context.Context, f ClusterFilter, p Page) ([]*cluster.Cluster, error)
 	CountClusters(ctx context.Context, f ClusterFilter) (int, error)
+	// CreateClusterWithin is CreateCluster that also fails, storing
+	// nothing, with an *errdefs.Error of kind errdefs.ErrQuotaExceeded
+	// (Resource "cluster", Field "clusters" or "nodes", a Reason saying the
+	// limit and the current use) when adding c would take project
+	// c.ProjectID beyond q. It is atomic with respect to every other
+	// CreateClusterWithin and UpdateClusterWithin of that project on the
+	// same database, from any goroutine or process.
+	// CreateCluster(ctx, c, g) is CreateClusterWithin(ctx, c, g, Quota{}).
+	CreateClusterWithin(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, q Quota) error
 	// UpdateCluster fails with errdefs.ErrNotFound if the cluster or a
 	// changed ClusterTemplateID's template does not exist.
 	UpdateCluster(ctx context.Context, c *cluster.Cluster) error
+	// UpdateClusterWithin is UpdateCluster that fails with
+	// errdefs.ErrQuotaExceeded (Field "nodes") when the update raises the
+	// cluster's NodeCount+MasterCount and project c.ProjectID's total would
+	// then exceed q.Nodes; q.Clusters is ignored. Lowering or keeping the
+	// count never fails on quota. (A cluster moved into another project
+	// counts in full there.) UpdateCluster(ctx, c) is
+	// UpdateClusterWithin(ctx, c, Quota{}).
+	UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q Quota) error
 	// DeleteCluster removes the cluster and all its node groups.
 	DeleteCluster(ctx context.Context, uuid string, revision int64) error
 
@@ -75,6 +92,20 @@ type Store interface {
 	// (errdefs.ErrConflict).
 	UpdateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
 	DeleteNodeGroup(ctx context.Context, uuid string, revision int64) error
+
+	// HeartbeatService records a heartbeat of s at time now: it creates
+	// the (Host, Binary) record with ReportCount 1 and CreatedAt =
+	// UpdatedAt = now (Disabled and DisabledReason as s has them), or
+	// increments the record's ReportCount and sets its UpdatedAt to now. It
+	// writes the stored values back into s. An empty Host or Binary is
+	// errdefs.ErrInvalid.
+	HeartbeatService(ctx context.Context, s *Service, now time.Time) error
+	// ListServices returns every service ordered by (Host, Binary), by
+	// their bytes.
+	ListServices(ctx context.Context) ([]*Service, error)
+	// DeleteService removes a service record; a missing one is
+	// errdefs.ErrNotFound.
+	DeleteService(ctx context.Context, host, binary string) error
 
 	// Close releases the store's resources. Methods called after Close
 	// fail with errdefs.ErrUnavailable.

@@ -54,6 +54,13 @@ func statusStrings(ss []cluster.Status) []string {
 
 // CreateCluster implements store.Store.
 func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+	return s.CreateClusterWithin(ctx, c, groups, store.Quota{})
+}
+
+// CreateClusterWithin implements store.Store. Even without a limit it takes
+// the project's lock, so that a limited create or update that runs at the
+// same time sees this cluster or runs after it.
+func (s *Store) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, quota store.Quota) error {
 	if c.UUID == "" {
 		return errNoUUID(resCluster)
 	}
@@ -76,6 +83,11 @@ func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []
 	}
 
 	err = s.write(ctx, "create cluster", func(tx *sql.Tx) error {
+		// The project's lock comes first, before any row lock, as in every
+		// transaction that takes it.
+		if err := s.lockProject(ctx, tx, c.ProjectID); err != nil {
+			return err
+		}
 		taken, err := s.exists(ctx, tx, clustersTable, eq("uuid", c.UUID))
 		if err != nil {
 			return err
@@ -97,6 +109,15 @@ func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []
 			}
 			if taken {
 				return errTaken(resNodeGroup, g.UUID)
+			}
+		}
+		if limited(quota) {
+			used, err := s.projectUsage(ctx, tx, c.ProjectID)
+			if err != nil {
+				return err
+			}
+			if err := store.CheckQuota(quota, c.ProjectID, c.UUID, used, store.ClusterUsage(c)); err != nil {
+				return err
 			}
 		}
 		q := newQuery(s.d)
@@ -154,15 +175,24 @@ func (s *Store) CountClusters(ctx context.Context, f store.ClusterFilter) (int, 
 
 // UpdateCluster implements store.Store.
 func (s *Store) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
+	return s.UpdateClusterWithin(ctx, c, store.Quota{})
+}
+
+// UpdateClusterWithin implements store.Store. An update that raises the
+// project's node count takes the project's lock, limit or not, so that a
+// limited create or update that runs at the same time sees the rise or runs
+// after it; one that lowers or keeps it takes none.
+func (s *Store) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, quota store.Quota) error {
 	b := clusterToBody(c)
 	body, err := encodeBody(resCluster, b)
 	if err != nil {
 		return err
 	}
 	err = s.write(ctx, "update cluster", func(tx *sql.Tx) error {
-		var rev int64
-		var tmpl string
-		found, err := s.locked(ctx, tx, clustersTable, c.UUID, "revision, cluster_template_id", &rev, &tmpl)
+		var rev, nodes, masters int64
+		var tmpl, project string
+		found, err := s.locked(ctx, tx, clustersTable, c.UUID, "revision, cluster_template_id, project_id, node_count, master_count",
+			&rev, &tmpl, &project, &nodes, &masters)
 		switch {
 		case err != nil:
 			return err
@@ -170,6 +200,23 @@ func (s *Store) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 			return errdefs.NotFound(resCluster, c.UUID)
 		case rev != c.Revision:
 			return errStale(resCluster, c.UUID, c.Revision, rev)
+		}
+		if add := store.UpdateUsage(project, int(nodes+masters), c); add.Nodes > 0 {
+			// The row lock comes before the project's lock here, unlike in
+			// CreateClusterWithin. That cannot deadlock: whoever holds the
+			// project's lock waits for no other cluster's row.
+			if err := s.lockProject(ctx, tx, c.ProjectID); err != nil {
+				return err
+			}
+			if quota.Nodes > 0 {
+				used, err := s.projectUsage(ctx, tx, c.ProjectID)
+				if err != nil {
+					return err
+				}
+				if err := store.CheckQuota(store.Quota{Nodes: quota.Nodes}, c.ProjectID, c.UUID, used, add); err != nil {
+					return err
+				}
+			}
 		}
 		if c.ClusterTemplateID != tmpl {
 			ok, err := s.exists(ctx, tx, templatesTable, eq("uuid", c.ClusterTemplateID))
@@ -228,4 +275,26 @@ func (s *Store) DeleteCluster(ctx context.Context, uuid string, revision int64) 
 		_, err = s.exec(ctx, tx, q)
 		return err
 	})
+}
+
+// limited reports whether q limits anything.
+func limited(q store.Quota) bool { return q.Clusters > 0 || q.Nodes > 0 }
+
+// lockProject takes, until tx ends, the lock that makes the transactions
+// checking a project's quota take turns (dialect.projectLock).
+func (s *Store) lockProject(ctx context.Context, tx *sql.Tx, projectID string) error {
+	if s.d.projectLock == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.d.projectLock, projectID)
+	return err
+}
+
+// projectUsage counts what a project holds.
+func (s *Store) projectUsage(ctx context.Context, tx *sql.Tx, projectID string) (store.Usage, error) {
+	q := newQuery(s.d)
+	q.add("SELECT COUNT(*), CAST(COALESCE(SUM(node_count + master_count), 0) AS BIGINT) FROM "+clustersTable+" WHERE project_id = %s", projectID)
+	var clusters, nodes int64
+	err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&clusters, &nodes)
+	return store.Usage{Clusters: int(clusters), Nodes: int(nodes)}, err
 }

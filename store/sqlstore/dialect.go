@@ -48,6 +48,13 @@ type dialect struct {
 	// transaction: it makes processes migrating one database take turns.
 	// SQLite needs none: BEGIN IMMEDIATE already does.
 	migrateLock string
+	// projectLock, unless empty, is a statement with one parameter, a
+	// project ID, that a write transaction runs before it counts the
+	// project's use against a quota: it makes the transactions that check
+	// one project's quota take turns, until they end. SQLite needs none:
+	// BEGIN IMMEDIATE and the single write connection serialise every
+	// write already.
+	projectLock string
 	// tableExists is a query with one parameter, a table name, that returns
 	// one row whose single column is the number of such tables.
 	tableExists string
@@ -65,6 +72,7 @@ func sqliteDialect() *dialect {
 		// SQLite reads in a transaction see one snapshot anyway.
 		readTx:      &sql.TxOptions{ReadOnly: true},
 		migrateLock: "",
+		projectLock: "",
 		tableExists: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 		classify:    classifySQLite,
 	}

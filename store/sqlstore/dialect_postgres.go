@@ -45,7 +45,10 @@ const (
 // revision; the foreign keys lock the rows they reference (FOR KEY SHARE),
 // so a cluster created while its template is deleted either waits and
 // fails for want of the template or makes the delete wait and see it.
-// Deadlocks and serialization failures are retried a few times. Reads run
+// Deadlocks and serialization failures are retried a few times. Writes
+// that count a project's use against a quota first take an advisory lock
+// of the project (projectLock), so two of them cannot both pass the check
+// on what neither has written yet. Reads run
 // in REPEATABLE READ, READ ONLY transactions, one snapshot for all their
 // statements, which never fail to serialize.
 func postgresDialect() *dialect {
@@ -57,6 +60,11 @@ func postgresDialect() *dialect {
 		forUpdate:   " FOR UPDATE",
 		readTx:      &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 		migrateLock: "SELECT pg_advisory_xact_lock(" + strconv.Itoa(migrateLockKey) + ", hashtext(current_schema()))",
+		// A transaction-scoped advisory lock keyed by a 64-bit hash of the
+		// project ID seeded with the schema's, so stores of different
+		// schemas do not wait for each other. One-key advisory locks do not
+		// share a key space with migrateLock's two-key ones.
+		projectLock: "SELECT pg_advisory_xact_lock(hashtextextended($1, hashtext(current_schema())))",
 		tableExists: "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
 		classify:    classifyPostgres,
 	}

@@ -10,7 +10,14 @@
 // be deleted, a cluster needs its template, deleting a cluster deletes its
 // node groups, and node-group names are unique within a cluster. A fourth
 // table holds other packages' opaque records ([Store.Records], the
-// certificate manager's sealed keys).
+// certificate manager's sealed keys), a fifth the services' heartbeats.
+//
+// Quotas are counted from the clusters table inside the write transaction
+// that adds a cluster or raises its node count. On SQLite that transaction
+// already runs alone; on PostgreSQL it first takes a transaction-scoped
+// advisory lock of the project (pg_advisory_xact_lock), so concurrent
+// transactions of one project, from any process, check and write in turn
+// and never both pass on what neither has written yet.
 //
 // # SQLite
 //

@@ -16,7 +16,7 @@ import (
 const BenchClusters = 10000
 
 // Bench measures a store: creating clusters (each with its two default node
-// groups), and, on a store holding BenchClusters clusters, getting one by
+// groups) with and without a quota to check, recording heartbeats, and, on a store holding BenchClusters clusters, getting one by
 // UUID, finding one by name, listing all of them, and listing pages of 100
 // from a marker. open is called once for the create benchmark and once for
 // the read ones.
@@ -31,6 +31,35 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 		for i := 0; i < b.N; i++ {
 			c, groups := benchCluster(tm.UUID, i)
 			if err := s.CreateCluster(ctx, c, groups); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	// CreateClusterWithin under a quota it never reaches: what counting a
+	// project's use costs, on top of CreateCluster. The clusters spread
+	// over four projects, as in the read benchmarks.
+	b.Run("CreateClusterWithin", func(b *testing.B) {
+		s := open(b)
+		defer s.Close()
+		tm := benchTemplate(ctx, b, s)
+		q := store.Quota{Clusters: 1 << 30, Nodes: 1 << 30}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			c, groups := benchCluster(tm.UUID, i)
+			if err := s.CreateClusterWithin(ctx, c, groups, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("HeartbeatService", func(b *testing.B) {
+		s := open(b)
+		defer s.Close()
+		svc := &store.Service{Host: "bench-host/1", Binary: "gomagnum-manager"}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if err := s.HeartbeatService(ctx, svc, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -60,7 +60,17 @@ func testCancellation(t *testing.T, e *env) {
 		},
 		"UpdateNodeGroup": func(ctx context.Context) error { return s.UpdateNodeGroup(ctx, upG) },
 		"DeleteNodeGroup": func(ctx context.Context) error { return s.DeleteNodeGroup(ctx, g.UUID, 0) },
+		"CreateClusterWithin": func(ctx context.Context) error {
+			return s.CreateClusterWithin(ctx, newC, newGroups, store.Quota{Clusters: 100, Nodes: 100})
+		},
+		"UpdateClusterWithin": func(ctx context.Context) error { return s.UpdateClusterWithin(ctx, upC, store.Quota{Nodes: 100}) },
+		"HeartbeatService": func(ctx context.Context) error {
+			return s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, time.Now())
+		},
+		"ListServices":  func(ctx context.Context) error { _, err := s.ListServices(ctx); return err },
+		"DeleteService": func(ctx context.Context) error { return s.DeleteService(ctx, "kept", "b") },
 	}
+	require.NoError(t, s.HeartbeatService(e.ctx, &store.Service{Host: "kept", Binary: "b"}, e.now()))
 
 	cancelled, cancel := context.WithCancel(e.ctx)
 	cancel()
@@ -90,6 +100,11 @@ func testCancellation(t *testing.T, e *env) {
 	gotG, err := s.GetNodeGroup(ctx, g.UUID)
 	require.NoError(t, err)
 	assert.Equal(t, g, gotG)
+	svcs, err := s.ListServices(ctx)
+	require.NoError(t, err)
+	require.Len(t, svcs, 1, "no heartbeat stored, the service not deleted")
+	assert.Equal(t, "kept", svcs[0].Host)
+	assert.Equal(t, int64(1), svcs[0].ReportCount)
 }
 
 // testClosed shows a closed store refuses work as unavailable.
@@ -102,4 +117,7 @@ func testClosed(t *testing.T, e *env) {
 	_, err = s.ListClusters(ctx, store.ClusterFilter{}, store.Page{})
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 	assert.ErrorIs(t, s.CreateTemplate(ctx, e.newTemplate()), errdefs.ErrUnavailable)
+	_, err = s.ListServices(ctx)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	assert.ErrorIs(t, s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, e.now()), errdefs.ErrUnavailable)
 }
