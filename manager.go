@@ -4,13 +4,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/driver"
+	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/k8s"
 	"github.com/gomagnum/magnum/mesos"
+	"github.com/gomagnum/magnum/openstack"
 	"github.com/gomagnum/magnum/policy"
 	"github.com/gomagnum/magnum/store"
 	"github.com/gomagnum/magnum/swarm"
@@ -45,6 +49,52 @@ type Config struct {
 	// property). Nil: the template's cluster_distro is taken as given, and
 	// is then required.
 	Images ImageInspector
+
+	// Orchestrator is the Heat the Heat-backed drivers build clusters on
+	// (an *openstack.Orchestrator, or a fake's). Nil: cluster operations of
+	// those drivers fail with ErrUnavailable; templates still work.
+	Orchestrator heat.Orchestrator
+	// StackTag marks the stacks this Manager creates (with each cluster's
+	// UUID), so one list call finds them all. Programs sharing a Heat
+	// project but not a store need different tags. Empty: "gomagnum".
+	StackTag string
+	// Resources checks a new cluster's cloud resources (image, flavors,
+	// keypair, networks) before anything is created; *openstack.Cloud
+	// implements it. Nil: not checked.
+	Resources ResourceChecker
+	// Certs keeps the clusters' certificate authorities. Nil: an in-memory
+	// certs.Manager, which does not survive the process — pass one over
+	// durable storage (sqlstore.RecordTable) in production.
+	Certs *certs.Manager
+	// Nodes is how cluster nodes reach back: the certificate API's URL,
+	// Keystone's, and the trustee credentials they use.
+	Nodes driver.NodeAccess
+	// Quota bounds each project's clusters and nodes, atomically across
+	// every Manager sharing the store. Nil: Magnum's default, 20 clusters
+	// per project; &store.Quota{} removes the limits.
+	Quota *store.Quota
+	// SyncInterval is the pause between Run's status-sync ticks (0: 10s).
+	SyncInterval time.Duration
+	// ResumeAfter is how long a cluster operation may show no progress in
+	// the cloud before sync repeats it, assuming its process crashed
+	// before reaching the cloud (0: 1 minute). Operations of this Manager
+	// that are still running are never repeated.
+	ResumeAfter time.Duration
+	// OperationTimeout is the watchdog of updates and deletes: one still in
+	// progress after this long is marked failed (0: 2 hours). Creates are
+	// bounded by Heat with the cluster's create_timeout.
+	OperationTimeout time.Duration
+	// Host names this Manager in the service list (0: hostname/pid).
+	Host string
+	// ServiceDownTime is how old a heartbeat may be before the service
+	// shows as down (0: Magnum's 180s).
+	ServiceDownTime time.Duration
+}
+
+// ResourceChecker verifies the cloud resources a cluster will use;
+// *openstack.Cloud implements it.
+type ResourceChecker interface {
+	CheckResources(ctx context.Context, r openstack.Resources) error
 }
 
 // ImageInspector looks up what gomagnum needs to know of an image.
@@ -67,6 +117,17 @@ type Manager struct {
 	newName   func(string) string
 	defCaller *policy.Caller
 	images    ImageInspector
+
+	cfg     Config
+	certs   *certs.Manager
+	backend *heat.Backend
+	quota   store.Quota
+
+	bg        sync.WaitGroup // background operations
+	stop      chan struct{}  // closed by Close
+	closeOnce sync.Once
+	active    activeSet // clusters with an operation running here
+	events    eventHub
 }
 
 // DefaultDrivers returns a new registry of the built-in drivers: Kubernetes
@@ -87,6 +148,9 @@ func New(cfg Config) (*Manager, error) {
 		newName:   cfg.NewName,
 		defCaller: cfg.DefaultCaller,
 		images:    cfg.Images,
+		cfg:       cfg,
+		certs:     cfg.Certs,
+		stop:      make(chan struct{}),
 	}
 	if m.store == nil {
 		m.store, m.ownStore = store.NewMemory(), true
@@ -113,12 +177,31 @@ func New(cfg Config) (*Manager, error) {
 	if m.newName == nil {
 		m.newName = randomName
 	}
+	if m.certs == nil {
+		cm, err := certs.New(certs.Config{})
+		if err != nil {
+			return nil, err
+		}
+		m.certs = cm
+	}
+	m.quota = store.Quota{Clusters: DefaultClustersPerProject}
+	if cfg.Quota != nil {
+		m.quota = *cfg.Quota
+	}
+	if cfg.Orchestrator != nil {
+		m.backend = heat.NewBackend(cfg.Orchestrator, heat.BackendConfig{Tag: cfg.StackTag})
+	}
 	return m, nil
 }
+
+// DefaultClustersPerProject is Magnum's default cluster quota.
+const DefaultClustersPerProject = 20
 
 // Close releases what the Manager opened itself (the default in-memory
 // store). A store passed in Config is left open.
 func (m *Manager) Close() error {
+	m.closeOnce.Do(func() { close(m.stop) })
+	m.bg.Wait()
 	if m.ownStore {
 		return m.store.Close()
 	}

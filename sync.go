@@ -1,0 +1,353 @@
+package magnum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/driver"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/store"
+	"github.com/gomagnum/magnum/template"
+)
+
+// The defaults of the sync loop.
+const (
+	DefaultSyncInterval     = 10 * time.Second
+	DefaultResumeAfter      = time.Minute
+	DefaultOperationTimeout = 2 * time.Hour
+	// syncParallel bounds the per-cluster cloud reads (outputs of stacks
+	// that just completed) of one tick.
+	syncParallel = 8
+)
+
+// inFlight are the statuses sync follows.
+var inFlight = []cluster.Status{cluster.CreateInProgress, cluster.UpdateInProgress,
+	cluster.DeleteInProgress, cluster.RollbackInProgress}
+
+// tracked is one in-flight cluster of a tick.
+type tracked struct {
+	c *cluster.Cluster
+	t *template.ClusterTemplate
+	d driver.ClusterDriver
+}
+
+// SyncOnce runs one status-sync tick: it asks each backend once for the
+// state of every in-flight cluster (for Heat: one stack list call, however
+// many clusters), and moves the clusters on: outputs are read for stacks
+// that just completed, failures recorded, deleted clusters removed with
+// their certificates, vanished stacks turned into failures, and operations
+// a crashed process left half-done repeated (a create whose stack was
+// never recorded is first looked for under its tag and adopted). Errors of
+// single clusters are joined; the others are still synced.
+func (m *Manager) SyncOnce(ctx context.Context) error {
+	clusters, err := m.store.ListClusters(ctx, store.ClusterFilter{Statuses: inFlight}, store.Page{})
+	if err != nil {
+		return fmt.Errorf("sync: list clusters: %w", err)
+	}
+	templates := map[string]*template.ClusterTemplate{}
+	byObserver := map[driver.Observer][]tracked{}
+	var errs []error
+	for _, c := range clusters {
+		t, ok := templates[c.ClusterTemplateID]
+		if !ok {
+			if t, err = m.store.GetTemplate(ctx, c.ClusterTemplateID); err != nil {
+				errs = append(errs, fmt.Errorf("cluster %s: %w", c.UUID, err))
+				continue
+			}
+			templates[t.UUID] = t
+		}
+		d, err := m.clusterDriver(t)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cluster %s: %w", c.UUID, err))
+			continue
+		}
+		o := d.Observer()
+		byObserver[o] = append(byObserver[o], tracked{c: c, t: t, d: d})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(syncParallel)
+	var mu syncErrors
+	for o, items := range byObserver {
+		targets := make([]driver.Target, len(items))
+		for i, it := range items {
+			targets[i] = driver.Target{ClusterID: it.c.UUID, Ref: it.c.StackID, Name: StackName(it.c)}
+		}
+		obs, err := o.Observe(ctx, targets)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sync: %w", err))
+		}
+		for _, it := range items {
+			ob, ok := obs[it.c.UUID]
+			if !ok {
+				continue
+			}
+			g.Go(func() error {
+				if err := m.reconcile(gctx, it, ob); err != nil {
+					mu.add(fmt.Errorf("cluster %s: %w", it.c.UUID, err))
+				}
+				return nil
+			})
+		}
+	}
+	_ = g.Wait()
+	return errors.Join(append(errs, mu.errs...)...)
+}
+
+// reconcile moves one cluster on from what its backend reports.
+func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observation) error {
+	c := it.c
+	if m.active.has(c.UUID) {
+		return nil // an operation of ours is still under way
+	}
+	last := c.CreatedAt
+	if c.UpdatedAt != nil {
+		last = *c.UpdatedAt
+	}
+	age := m.nowUTC().Sub(last)
+	stale := age >= orDefault(m.cfg.ResumeAfter, DefaultResumeAfter)
+	action := c.Status.Action()
+
+	if o.Gone {
+		switch {
+		case c.Status == cluster.DeleteInProgress:
+			return m.finishDelete(ctx, c)
+		case c.Status == cluster.CreateInProgress && c.StackID == "":
+			if stale {
+				m.resumeCreate(it)
+			}
+			return nil
+		}
+		return m.record(ctx, c, nil, failedOf(action), "the cluster's stack disappeared")
+	}
+	if c.StackID == "" && o.Ref != "" && action == "CREATE" {
+		// A create whose stack id was never recorded: adopt the stack.
+		c.StackID = o.Ref
+		if err := m.write(ctx, c, nil); err != nil {
+			return err
+		}
+	}
+	if o.Status == "" {
+		return nil // a Heat status without a cluster meaning
+	}
+	oAction := o.Status.Action()
+	same := oAction == action || (oAction == "ROLLBACK" && (action == "CREATE" || action == "UPDATE"))
+	if o.Status.InProgress() {
+		switch {
+		case same && action != "CREATE" && age >= orDefault(m.cfg.OperationTimeout, DefaultOperationTimeout):
+			return m.record(ctx, c, nil, failedOf(action), fmt.Sprintf("timed out after %s", age.Round(time.Second)))
+		case same && o.Status != c.Status:
+			return m.record(ctx, c, nil, o.Status, o.Reason)
+		}
+		return nil
+	}
+	if !same {
+		// The cloud never saw the operation (its process died first):
+		// repeat it once the intent is old enough.
+		if stale {
+			m.resend(it)
+		}
+		return nil
+	}
+	switch {
+	case action == "DELETE":
+		// DELETE_COMPLETE is Gone; what is left is DELETE_FAILED.
+		return m.record(ctx, c, nil, o.Status, o.Reason)
+	case o.Status.Failed():
+		return m.record(ctx, c, nil, o.Status, o.Reason)
+	}
+	groups, err := m.groups(ctx, c.UUID)
+	if err != nil {
+		return err
+	}
+	want := c.NodeCount
+	fc := c.Clone()
+	fg := cloneGroups(groups)
+	if err := it.d.Finish(ctx, m.request(it.t, fc, fg)); err != nil {
+		if retryable(err) {
+			return err
+		}
+		m.log.WarnContext(ctx, "cluster outputs unusable", "uuid", c.UUID, "err", err)
+	}
+	if oAction == "UPDATE" && fc.NodeCount != want {
+		// The stack finished an earlier update, not the recorded one.
+		if stale {
+			m.resend(it)
+		}
+		return nil
+	}
+	return m.record(ctx, fc, fg, o.Status, o.Reason)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func failedOf(action string) cluster.Status {
+	if action == "ROLLBACK" {
+		return cluster.RollbackFailed
+	}
+	return cluster.Status(action + "_FAILED")
+}
+
+func cloneGroups(gs []*cluster.NodeGroup) []*cluster.NodeGroup {
+	out := make([]*cluster.NodeGroup, len(gs))
+	for i, g := range gs {
+		out[i] = g.Clone()
+	}
+	return out
+}
+
+// record stores a cluster (and its default groups) in a new status. A
+// concurrent change of the cluster wins: the tick's view was stale, and the
+// next tick looks again.
+func (m *Manager) record(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, s cluster.Status, reason string) error {
+	prev := c.Status
+	c.Status, c.StatusReason = s, reason
+	if err := m.write(ctx, c, groups); err != nil {
+		return err
+	}
+	if prev != s {
+		m.log.InfoContext(ctx, "cluster status", "uuid", c.UUID, "from", prev, "to", s, "reason", reason)
+		m.emit(c, prev, s)
+	}
+	return nil
+}
+
+// write stores c as read at its revision, and the default groups' status
+// (and, when given, their counts and addresses).
+func (m *Manager) write(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+	now := m.nowUTC()
+	c.UpdatedAt = &now
+	err := m.store.UpdateCluster(ctx, c)
+	if errors.Is(err, errdefs.ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	byID := map[string]*cluster.NodeGroup{}
+	for _, g := range groups {
+		byID[g.UUID] = g
+	}
+	return m.setGroups(ctx, c.UUID, func(g *cluster.NodeGroup) {
+		if !g.IsDefault {
+			return
+		}
+		if n := byID[g.UUID]; n != nil {
+			g.NodeCount, g.NodeAddresses = n.NodeCount, n.NodeAddresses
+		}
+		g.Status, g.StatusReason = c.Status, c.StatusReason
+	})
+}
+
+// finishDelete removes a cluster whose cloud resources are gone, with its
+// certificates.
+func (m *Manager) finishDelete(ctx context.Context, c *cluster.Cluster) error {
+	if err := m.certs.Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("delete certificates: %w", err)
+	}
+	if err := m.store.DeleteCluster(ctx, c.UUID, 0); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return err
+	}
+	m.log.InfoContext(ctx, "cluster deleted", "uuid", c.UUID, "name", c.Name)
+	c.StatusReason = "Stack DELETE completed"
+	m.emit(c, c.Status, cluster.DeleteComplete)
+	return nil
+}
+
+// resumeCreate repeats the cloud step of a create whose process died
+// before its stack was recorded.
+func (m *Manager) resumeCreate(it tracked) {
+	m.log.Info("resuming cluster create", "uuid", it.c.UUID)
+	m.background(it.c.UUID, func(ctx context.Context) {
+		c, err := m.store.GetCluster(ctx, it.c.UUID)
+		if err != nil || c.Status != cluster.CreateInProgress || c.StackID != "" {
+			return
+		}
+		groups, err := m.groups(ctx, c.UUID)
+		if err != nil {
+			return
+		}
+		m.touch(ctx, c.UUID)
+		m.launch(ctx, it.t, c, groups, it.d)
+	})
+}
+
+// resend repeats the cloud step of an update or delete the cloud never saw.
+func (m *Manager) resend(it tracked) {
+	m.log.Info("repeating cluster operation", "uuid", it.c.UUID, "status", it.c.Status)
+	m.background(it.c.UUID, func(ctx context.Context) {
+		c, err := m.store.GetCluster(ctx, it.c.UUID)
+		if err != nil || c.Status != it.c.Status {
+			return
+		}
+		groups, err := m.groups(ctx, c.UUID)
+		if err != nil {
+			return
+		}
+		m.touch(ctx, c.UUID)
+		req := m.request(it.t, c, groups)
+		switch c.Status {
+		case cluster.DeleteInProgress:
+			err = it.d.Delete(ctx, req)
+		case cluster.UpdateInProgress:
+			if err = it.d.Resize(ctx, req); err != nil {
+				m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
+				return
+			}
+		}
+		if err != nil {
+			m.log.WarnContext(ctx, "cluster operation will be retried", "uuid", c.UUID, "err", err)
+		}
+	})
+}
+
+// touch refreshes a cluster's updated_at, so that the repeated step is
+// given ResumeAfter again before it is repeated once more.
+func (m *Manager) touch(ctx context.Context, id string) {
+	_ = m.settle(ctx, id, func(*cluster.Cluster) bool { return true })
+}
+
+// syncErrors collects errors from the tick's goroutines.
+type syncErrors struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (s *syncErrors) add(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errs = append(s.errs, err)
+}
+
+// Run syncs every SyncInterval and heart-beats into the store's service
+// list until ctx ends or the Manager closes. Errors of a tick are logged
+// and the next tick runs anyway. Start it in a goroutine; several Managers
+// (processes) may run it on one store.
+func (m *Manager) Run(ctx context.Context) error {
+	interval := orDefault(m.cfg.SyncInterval, DefaultSyncInterval)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		m.heartbeat(ctx)
+		if err := m.SyncOnce(ctx); err != nil && ctx.Err() == nil {
+			m.log.WarnContext(ctx, "sync tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-m.stop:
+			return nil
+		case <-t.C:
+		}
+	}
+}
