@@ -457,7 +457,9 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 // failIfFinal marks a cluster failed after an error the cloud would repeat;
 // other errors leave it for sync to retry.
 func (m *Manager) failIfFinal(ctx context.Context, id string, from, to cluster.Status, err error) {
-	if retryable(err) {
+	// A conflict is Heat refusing to start while another action runs on
+	// the stack: sync repeats the step when the stack has settled.
+	if retryable(err) || errors.Is(err, errdefs.ErrConflict) {
 		m.log.WarnContext(ctx, "cluster operation will be retried by sync", "uuid", id, "err", err)
 		return
 	}

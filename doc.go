@@ -20,6 +20,29 @@
 //		for _, p := range errdefs.Problems(err) { fmt.Println(p.Field, p.Reason) }
 //	}
 //
+// # Clusters
+//
+// With a cloud configured (Config.Orchestrator for Heat, Config.Resources and
+// Config.Images for the checks — an *openstack.Cloud provides all three, and
+// openstack/openstacktest fakes one), the Manager runs whole cluster
+// lifecycles. CreateCluster, ResizeCluster, UpdateCluster and DeleteCluster
+// validate everything first, record their intent in the store and return at
+// once; the cloud work runs in the background and the status-sync loop
+// (Run, or SyncOnce called by the program) moves clusters on, with one Heat
+// list call per tick however many clusters are in flight:
+//
+//	go mgr.Run(ctx) // until ctx ends or mgr.Close
+//	c, err := mgr.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s"})
+//	c, err = mgr.Wait(ctx, c.UUID) // CREATE_COMPLETE, or a failure with its reason
+//	c, err = mgr.ResizeCluster(ctx, "prod", magnum.ResizeRequest{NodeCount: 3})
+//	err = mgr.DeleteCluster(ctx, "prod")
+//
+// Every operation is re-entrant: a process that dies midway leaves its
+// intent in the store, and the sync of any Manager sharing the store
+// finishes it — a stack created but never recorded is adopted by its tag,
+// never created twice (stack names are a function of the cluster). Quotas
+// (clusters and nodes per project) hold across all Managers of a store.
+//
 // Errors carry the kinds of package errdefs (repeated here as ErrNotFound,
 // ErrInvalid, …) for errors.Is, and details (resource, field, reason) for
 // errors.As with *errdefs.Error.

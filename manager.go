@@ -84,7 +84,7 @@ type Config struct {
 	// progress after this long is marked failed (0: 2 hours). Creates are
 	// bounded by Heat with the cluster's create_timeout.
 	OperationTimeout time.Duration
-	// Host names this Manager in the service list (0: hostname/pid).
+	// Host names this Manager in the service list. Empty: hostname/pid.
 	Host string
 	// ServiceDownTime is how old a heartbeat may be before the service
 	// shows as down (0: Magnum's 180s).
