@@ -46,12 +46,13 @@ func (s *Server) serveHeat(w http.ResponseWriter, r *http.Request) {
 		writeFault(w, http.StatusNotFound, "HTTPNotFound", "The resource could not be found.")
 		return
 	}
-	if s.applyFault(w, r, kind, false) {
+	random := s.drawRandomFault(kind)
+	if s.applyFault(w, r, kind, false, random) {
 		return
 	}
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	s.route(rec, r, kind, parts[1:])
-	if s.applyFault(w, r, kind, true) {
+	if s.applyFault(w, r, kind, true, random) {
 		return
 	}
 	for k, v := range rec.header {

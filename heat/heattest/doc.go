@@ -18,7 +18,10 @@
 // Faults are injected per request kind (Fault: a 5xx N times, a stall until
 // the client gives up, or a failure after the change took effect) and per
 // resource (ResourceFault: the resource fails with a reason, on create or on
-// delete). Requests are counted by kind (Requests, RequestCounts) so tests
+// delete). Server.InjectRandomFaults fails a share of requests at random
+// instead (RandomFaults: a rate, the kinds, how many stall or come after the
+// effect), for soak tests under a flaky Heat; InjectedFaults counts what was
+// injected. Requests are counted by kind (Requests, RequestCounts) so tests
 // and benchmarks can assert what an operation costs.
 //
 //	srv := heattest.New(heattest.Options{PollsToComplete: 1})

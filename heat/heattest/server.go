@@ -109,6 +109,8 @@ type Server struct {
 	tokens         map[string]bool
 	counts         map[RequestKind]int
 	faults         []*activeFault
+	random         *randomFaults
+	injected       FaultCounts
 	resourceFaults []*activeResourceFault
 	stacks         map[string]*stack // by ID, deleted ones included
 	byName         map[string]*stack // live stacks by name
@@ -286,11 +288,13 @@ func (s *Server) FailResource(f ResourceFault) {
 	s.resourceFaults = append(s.resourceFaults, &activeResourceFault{ResourceFault: f})
 }
 
-// ClearFaults removes all request and resource faults.
+// ClearFaults removes all request and resource faults, random ones
+// included.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = nil
+	s.random = nil
 	s.resourceFaults = nil
 }
 
@@ -367,7 +371,11 @@ type tokenRequest struct {
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.count(KindAuth)
-	if s.applyFault(w, r, KindAuth, false) {
+	random := s.drawRandomFault(KindAuth)
+	if random != nil {
+		random.AfterEffect = false // no token is issued with a failure
+	}
+	if s.applyFault(w, r, KindAuth, false, random) {
 		return
 	}
 	var req tokenRequest
@@ -458,10 +466,24 @@ func (s *Server) count(k RequestKind) {
 }
 
 // applyFault answers a request with an injected fault (before its effect
-// unless after is set) and reports whether it did.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, k RequestKind, after bool) bool {
+// unless after is set) and reports whether it did. A counted fault comes
+// first; random, drawn once per request, applies at its own point.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, k RequestKind, after bool, random *Fault) bool {
 	s.mu.Lock()
 	f := s.takeFault(k, after)
+	if f == nil && random != nil && random.AfterEffect == after {
+		f = random
+	}
+	if f != nil {
+		if f.Stall {
+			s.injected.Stalls++
+		} else {
+			s.injected.Errors++
+		}
+		if f.AfterEffect {
+			s.injected.AfterEffect++
+		}
+	}
 	s.mu.Unlock()
 	if f == nil {
 		return false
