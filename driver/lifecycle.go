@@ -122,9 +122,9 @@ type Observation struct {
 // Observer reports the state of many clusters at once; a Heat-backed
 // observer answers with one stack list call however many there are.
 type Observer interface {
-	// Observe returns an observation per target, keyed by ClusterID.
-	// Targets the backend knows nothing of are reported Gone only when
-	// that is certain (a stack that vanished from a list is confirmed
-	// before it is declared gone).
+	// Observe returns an observation per target, keyed by ClusterID. A
+	// target with a Ref is reported Gone only when that is confirmed; one
+	// without is Gone when the backend shows nothing for it (Create adopts
+	// what such a view missed).
 	Observe(ctx context.Context, targets []Target) (map[string]Observation, error)
 }

@@ -71,8 +71,9 @@ func (b *Backend) Driver(sd StackDriver) driver.ClusterDriver {
 
 // Observe implements driver.Observer with one ListStacks call by the
 // backend's tag. A recorded stack missing from the list is fetched to
-// confirm it is gone (Heat may page long lists); a target without a
-// recorded stack is looked up by its cluster's tag.
+// confirm it is gone; a target without a recorded stack is matched by its
+// cluster's tag and name in the list, and is Gone when the list has none
+// (a create repeated on that basis adopts a stack it missed).
 func (b *Backend) Observe(ctx context.Context, targets []driver.Target) (map[string]driver.Observation, error) {
 	out := make(map[string]driver.Observation, len(targets))
 	if len(targets) == 0 {
@@ -101,7 +102,9 @@ func (b *Backend) Observe(ctx context.Context, targets []driver.Target) (map[str
 		} else {
 			s = pick(byCluster[t.ClusterID], t.Name)
 		}
-		if s == nil {
+		if s == nil && t.Ref != "" {
+			// Heat does not page stack lists unless asked, but a GET is
+			// cheap insurance before a recorded stack is declared gone.
 			s, err = b.confirm(ctx, t)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("cluster %s: %w", t.ClusterID, err))
