@@ -7,6 +7,17 @@
 // the quota allows succeed; the rest fail with errdefs.ErrQuotaExceeded and
 // store nothing.
 //
+// [Store.AcquireLease] and [Store.ReleaseLease] manage expiring leases,
+// with which several Managers sharing one database elect the one that runs
+// the status sync: of many holders acquiring a free lease at once, from any
+// number of processes, exactly one gets it, until it expires or is
+// released. The holder renews it by acquiring it again:
+//
+//	ok, err := s.AcquireLease(ctx, "status-sync", "host-a/4711", now, 30*time.Second)
+//	if err == nil && ok {
+//		// this Manager runs the sync until now+30s, unless it renews
+//	}
+//
 // [Store] is the contract; storetest holds the conformance suite every
 // implementation passes. Two implementations ship: [NewMemory], for tests
 // and short-lived programs, and the SQL store in store/sqlstore (SQLite

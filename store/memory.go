@@ -39,6 +39,7 @@ type Memory struct {
 	use map[string]Usage
 
 	services map[serviceKey]*Service
+	leases   map[string]memLease
 }
 
 var _ Store = (*Memory)(nil)
@@ -53,6 +54,7 @@ func NewMemory() *Memory {
 		groupNames:   map[string]map[string]string{},
 		use:          map[string]Usage{},
 		services:     map[serviceKey]*Service{},
+		leases:       map[string]memLease{},
 	}
 }
 
@@ -68,6 +70,7 @@ func (m *Memory) Close() error {
 	m.groupNames = map[string]map[string]string{}
 	m.use = map[string]Usage{}
 	m.services = map[serviceKey]*Service{}
+	m.leases = map[string]memLease{}
 	return nil
 }
 

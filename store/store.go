@@ -107,6 +107,23 @@ type Store interface {
 	// errdefs.ErrNotFound.
 	DeleteService(ctx context.Context, host, binary string) error
 
+	// AcquireLease grants the lease called name to holder until now+ttl,
+	// when it is free, expired (its expiry <= now) or already held by
+	// holder (then it is renewed: its expiry becomes now+ttl). It reports
+	// whether holder holds the lease afterwards. It is atomic across
+	// goroutines and processes sharing the database: two holders can never
+	// both get true for overlapping terms. Times are normalised
+	// (NormalizeTime) and ttl counted in whole microseconds. An empty name
+	// or holder, or a ttl below a microsecond (ttl <= 0 included), is
+	// errdefs.ErrInvalid. Several Managers sharing a database use a lease
+	// to elect the one that runs the status sync.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease ends holder's lease on name at once, so another holder
+	// may acquire it without waiting for it to expire. A lease held by
+	// someone else, or none (an empty name or holder included), is left
+	// alone, without error.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
 	// Close releases the store's resources. Methods called after Close
 	// fail with errdefs.ErrUnavailable.
 	Close() error

@@ -10,7 +10,8 @@
 // be deleted, a cluster needs its template, deleting a cluster deletes its
 // node groups, and node-group names are unique within a cluster. A fourth
 // table holds other packages' opaque records ([Store.Records], the
-// certificate manager's sealed keys), a fifth the services' heartbeats.
+// certificate manager's sealed keys), a fifth the services' heartbeats, a
+// sixth the expiring leases.
 //
 // Quotas are counted from the clusters table inside the write transaction
 // that adds a cluster or raises its node count. On SQLite that transaction
@@ -18,6 +19,14 @@
 // advisory lock of the project (pg_advisory_xact_lock), so concurrent
 // transactions of one project, from any process, check and write in turn
 // and never both pass on what neither has written yet.
+//
+// A lease is acquired by one statement, INSERT ... ON CONFLICT (name) DO
+// UPDATE ... WHERE the row's holder is the caller or its term has ended,
+// RETURNING the row only when it was written. PostgreSQL makes that upsert
+// atomic: a concurrent insert of the same name waits, then locks the row
+// it conflicts with and tests the condition on its latest version, so two
+// holders never both get the lease; on SQLite the single writer serialises
+// it anyway.
 //
 // # SQLite
 //

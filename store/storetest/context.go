@@ -25,6 +25,7 @@ func testCancellation(t *testing.T, e *env) {
 	upT, upC, upG := tm.Clone(), c.Clone(), g.Clone()
 	upT.Name, upC.Name, upG.Name = "changed", "changed", "changed"
 
+	leaseAt := e.now()
 	calls := map[string]func(ctx context.Context) error{
 		"CreateTemplate": func(ctx context.Context) error { return s.CreateTemplate(ctx, newT) },
 		"GetTemplate":    func(ctx context.Context) error { _, err := s.GetTemplate(ctx, tm.UUID); return err },
@@ -69,8 +70,16 @@ func testCancellation(t *testing.T, e *env) {
 		},
 		"ListServices":  func(ctx context.Context) error { _, err := s.ListServices(ctx); return err },
 		"DeleteService": func(ctx context.Context) error { return s.DeleteService(ctx, "kept", "b") },
+		"AcquireLease": func(ctx context.Context) error {
+			_, err := s.AcquireLease(ctx, "new-lease", "h", leaseAt, time.Hour)
+			return err
+		},
+		"ReleaseLease": func(ctx context.Context) error { return s.ReleaseLease(ctx, "kept-lease", "h") },
 	}
 	require.NoError(t, s.HeartbeatService(e.ctx, &store.Service{Host: "kept", Binary: "b"}, e.now()))
+	held, err := s.AcquireLease(e.ctx, "kept-lease", "h", leaseAt, time.Hour)
+	require.NoError(t, err)
+	require.True(t, held)
 
 	cancelled, cancel := context.WithCancel(e.ctx)
 	cancel()
@@ -85,7 +94,7 @@ func testCancellation(t *testing.T, e *env) {
 
 	// Nothing was written.
 	ctx := e.ctx
-	_, err := s.GetTemplate(ctx, newT.UUID)
+	_, err = s.GetTemplate(ctx, newT.UUID)
 	assert.ErrorIs(t, err, errdefs.ErrNotFound)
 	_, err = s.GetCluster(ctx, newC.UUID)
 	assert.ErrorIs(t, err, errdefs.ErrNotFound)
@@ -105,6 +114,12 @@ func testCancellation(t *testing.T, e *env) {
 	require.Len(t, svcs, 1, "no heartbeat stored, the service not deleted")
 	assert.Equal(t, "kept", svcs[0].Host)
 	assert.Equal(t, int64(1), svcs[0].ReportCount)
+	held, err = s.AcquireLease(ctx, "kept-lease", "other", leaseAt.Add(time.Minute), time.Hour)
+	require.NoError(t, err)
+	assert.False(t, held, "the lease was not released")
+	held, err = s.AcquireLease(ctx, "new-lease", "other", leaseAt.Add(time.Minute), time.Hour)
+	require.NoError(t, err)
+	assert.True(t, held, "the lease was not granted")
 }
 
 // testClosed shows a closed store refuses work as unavailable.
@@ -120,4 +135,7 @@ func testClosed(t *testing.T, e *env) {
 	_, err = s.ListServices(ctx)
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 	assert.ErrorIs(t, s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, e.now()), errdefs.ErrUnavailable)
+	_, err = s.AcquireLease(ctx, "l", "h", e.now(), time.Second)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	assert.ErrorIs(t, s.ReleaseLease(ctx, "l", "h"), errdefs.ErrUnavailable)
 }

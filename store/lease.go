@@ -1,0 +1,37 @@
+package store
+
+import (
+	"time"
+
+	"github.com/gomagnum/magnum/errdefs"
+)
+
+// resLease names leases in errors.
+const resLease = "lease"
+
+// CheckLease checks the arguments of AcquireLease before touching storage:
+// name and holder are set and ttl is at least a microsecond, the stores'
+// resolution (a shorter one would grant a lease that has already expired).
+// Implementations of Store call it so they report these problems alike.
+func CheckLease(name, holder string, ttl time.Duration) error {
+	if name == "" {
+		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resLease, Field: "name", Reason: "a lease needs a name"}
+	}
+	if holder == "" {
+		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resLease, ID: name, Field: "holder", Reason: "a lease needs a holder"}
+	}
+	if ttl < TimePrecision {
+		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resLease, ID: name, Field: "ttl",
+			Reason: "a lease's ttl must be at least a microsecond, got " + ttl.String()}
+	}
+	return nil
+}
+
+// LeaseTerm returns the normalised (see NormalizeTime) start and end of a
+// lease granted at now for ttl: the end is the start plus ttl in whole
+// microseconds. Implementations of Store use it so they agree on when a
+// lease expires.
+func LeaseTerm(now time.Time, ttl time.Duration) (start, end time.Time) {
+	start = NormalizeTime(now)
+	return start, start.Add(ttl.Truncate(TimePrecision))
+}

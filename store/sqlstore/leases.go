@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/gomagnum/magnum/store"
+)
+
+const leasesTable = "leases"
+
+// AcquireLease implements store.Store. One statement decides: it inserts
+// the lease, or, on a lease of that name already there, takes it over only
+// if holder holds it already or it has expired, and returns the row only
+// when it wrote one. On PostgreSQL, INSERT ... ON CONFLICT DO UPDATE is
+// atomic: a concurrent insert of the same name waits for the first to end,
+// then sees its row, locks it and checks the condition against it, so two
+// holders cannot both be granted overlapping terms. On SQLite the single
+// write connection and IMMEDIATE transactions serialise it anyway.
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	if err := store.CheckLease(name, holder, ttl); err != nil {
+		return false, err
+	}
+	start, end := store.LeaseTerm(now, ttl)
+	var held bool
+	err := s.write(ctx, "acquire lease", func(tx *sql.Tx) error {
+		q := newQuery(s.d)
+		q.add("INSERT INTO "+leasesTable+" (name, holder, expires_at) VALUES (%s, %s, %s)"+
+			" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"+
+			" WHERE "+leasesTable+".holder = excluded.holder OR "+leasesTable+".expires_at <= %s"+
+			" RETURNING holder",
+			name, holder, timeColumn(end), timeColumn(start))
+		var got string
+		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			held = false // held by another, unexpired: nothing written
+			return nil
+		}
+		held = err == nil && got == holder
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return held, nil
+}
+
+// ReleaseLease implements store.Store.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	return s.write(ctx, "release lease", func(tx *sql.Tx) error {
+		q := newQuery(s.d)
+		q.add("DELETE FROM "+leasesTable+" WHERE name = %s AND holder = %s", name, holder)
+		_, err := s.exec(ctx, tx, q)
+		return err
+	})
+}
