@@ -117,8 +117,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return
 	}
+	sub, checked := s.checkCreate(body)
 	s.mu.Lock()
-	st, aerr := s.create(body)
+	st, aerr := s.create(body, sub, checked)
 	var link, id string
 	if st != nil {
 		link, id = s.stackLink(st), st.id
@@ -140,14 +141,28 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, st *stack,
 		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return
 	}
-	s.mu.Lock()
-	s.observe(st)
-	if st.deleted {
-		aerr = &apiError{status: 404, typ: "EntityNotFound", msg: fmt.Sprintf("The Stack (%s) could not be found.", st.name)}
-	} else {
-		aerr = s.update(st, body, patch)
+	// Check the submission without the lock, then apply it unless the
+	// stack changed meanwhile (then check again over the new state).
+	for {
+		s.mu.Lock()
+		s.observe(st)
+		base, serial := st.sub, st.serial
+		s.mu.Unlock()
+		next, checked := s.checkUpdate(base, body, patch)
+		s.mu.Lock()
+		s.observe(st)
+		if st.serial != serial && !st.deleted {
+			s.mu.Unlock()
+			continue
+		}
+		if st.deleted {
+			aerr = &apiError{status: 404, typ: "EntityNotFound", msg: fmt.Sprintf("The Stack (%s) could not be found.", st.name)}
+		} else {
+			aerr = s.update(st, body, patch, next, checked)
+		}
+		s.mu.Unlock()
+		break
 	}
-	s.mu.Unlock()
 	if aerr != nil {
 		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return

@@ -38,7 +38,8 @@ func FuzzCreate(f *testing.F) {
 		defer srv.mu.Unlock()
 		n++
 		body.StackName = "fuzz" + itoa(n)
-		st, aerr := srv.create(body)
+		sub, checked := srv.checkCreate(body)
+		st, aerr := srv.create(body, sub, checked)
 		if aerr != nil {
 			if aerr.status != 400 && aerr.status != 409 {
 				t.Fatalf("status %d for a bad submission: %s", aerr.status, aerr.msg)
@@ -47,7 +48,9 @@ func FuzzCreate(f *testing.F) {
 		}
 		srv.observe(st)
 		_ = srv.detail(st, true)
-		_ = srv.update(st, &stackBody{Parameters: p}, true)
+		upd := &stackBody{Parameters: p}
+		next, checked := srv.checkUpdate(st.sub, upd, true)
+		_ = srv.update(st, upd, true, next, checked)
 		srv.observe(st)
 		_ = srv.detail(st, true)
 		srv.remove(st)

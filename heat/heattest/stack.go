@@ -167,8 +167,25 @@ func (s *Server) build(st *stack, sub *submission, prev *instance) (*instance, [
 	return root, b.failures, nil
 }
 
-// create handles POST /stacks. Called with s.mu held.
-func (s *Server) create(body *stackBody) (*stack, *apiError) {
+// checkCreate parses and checks a create's submission. It reads no server
+// state, so handlers call it before they take s.mu: the structural check
+// is most of a request's work, and the fake should serve other requests
+// meanwhile, as Heat does.
+func (s *Server) checkCreate(body *stackBody) (*submission, *apiError) {
+	sub, aerr := newSubmission(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.prepare(sub); aerr != nil {
+		return nil, aerr
+	}
+	return sub, nil
+}
+
+// create handles POST /stacks with the result of checkCreate, whose error
+// comes after the name and existence checks, as if made here. Called with
+// s.mu held.
+func (s *Server) create(body *stackBody, sub *submission, checked *apiError) (*stack, *apiError) {
 	if !stackNameRE.MatchString(body.StackName) {
 		return nil, badRequest("StackValidationFailed", "Invalid stack name %s must contain only alphanumeric or \"_-.\" characters, must start with alpha and must be 255 characters or less.", body.StackName)
 	}
@@ -178,12 +195,8 @@ func (s *Server) create(body *stackBody) (*stack, *apiError) {
 	if body.TemplateURL != "" || len(body.EnvFiles) > 0 {
 		return nil, badRequest("HTTPBadRequest", "heattest: template_url and environment_files are not supported; send template, environment and files")
 	}
-	sub, aerr := newSubmission(body)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.prepare(sub); aerr != nil {
-		return nil, aerr
+	if checked != nil {
+		return nil, checked
 	}
 	tags, _, err := body.tags()
 	if err != nil {
@@ -229,29 +242,41 @@ func (st *stack) start(action, failure string, now time.Time) {
 	st.pending = &pending{action: action, started: now, failure: failure}
 }
 
-// update handles PUT (patch false) and PATCH. Called with s.mu held.
-func (s *Server) update(st *stack, body *stackBody, patch bool) *apiError {
-	if st.action == "DELETE" {
-		return &apiError{status: 409, typ: "ActionInProgress", msg: fmt.Sprintf("Stack %s already has an action (DELETE) in progress.", st.name)}
-	}
+// checkUpdate makes and checks the submission an update (PUT, or PATCH
+// over base, the stack's stored submission) asks for. Like checkCreate it
+// reads no server state and runs without s.mu.
+func (s *Server) checkUpdate(base submission, body *stackBody, patch bool) (*submission, *apiError) {
 	if body.TemplateURL != "" || len(body.EnvFiles) > 0 {
-		return badRequest("HTTPBadRequest", "heattest: template_url and environment_files are not supported; send template, environment and files")
+		return nil, badRequest("HTTPBadRequest", "heattest: template_url and environment_files are not supported; send template, environment and files")
 	}
 	next, aerr := newSubmission(body)
 	if aerr != nil {
-		return aerr
+		return nil, aerr
 	}
 	if patch {
-		merged, err := mergeSubmission(st.sub, next, body.ClearParameters)
+		merged, err := mergeSubmission(base, next, body.ClearParameters)
 		if err != nil {
-			return badRequest("HTTPBadRequest", "%v", err)
+			return nil, badRequest("HTTPBadRequest", "%v", err)
 		}
 		next = merged
 	} else if len(body.ClearParameters) > 0 {
-		return badRequest("HTTPBadRequest", "clear_parameters needs PATCH")
+		return nil, badRequest("HTTPBadRequest", "clear_parameters needs PATCH")
 	}
 	if aerr := s.prepare(next); aerr != nil {
-		return aerr
+		return nil, aerr
+	}
+	return next, nil
+}
+
+// update handles PUT (patch false) and PATCH with the result of
+// checkUpdate, whose error comes after the check of the stack's state.
+// Called with s.mu held.
+func (s *Server) update(st *stack, body *stackBody, patch bool, next *submission, checked *apiError) *apiError {
+	if st.action == "DELETE" {
+		return &apiError{status: 409, typ: "ActionInProgress", msg: fmt.Sprintf("Stack %s already has an action (DELETE) in progress.", st.name)}
+	}
+	if checked != nil {
+		return checked
 	}
 	tags, present, err := body.tags()
 	if err != nil {
