@@ -118,6 +118,13 @@ func (e *syncEnv) start(tb testing.TB, cfg magnum.Config, tpl *template.ClusterT
 // as the Manager names and tags stacks, already created in the fake.
 func (e *syncEnv) seed(tb testing.TB, n int) {
 	tb.Helper()
+	e.seedIn(tb, n, cluster.CreateInProgress)
+}
+
+// seedIn is seed with the clusters recorded in status s (their stacks are
+// in progress in the fake whatever s is; only the list answer matters).
+func (e *syncEnv) seedIn(tb testing.TB, n int, s cluster.Status) {
+	tb.Helper()
 	ctx := context.Background()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
@@ -128,7 +135,7 @@ func (e *syncEnv) seed(tb testing.TB, n int) {
 			c := e.proto.Clone()
 			c.UUID = uuid.NewString()
 			c.Name = fmt.Sprintf("bench-%06d", i)
-			c.Revision = 0
+			c.Revision, c.Status = 0, s
 			c.CreatedAt = time.Now().UTC()
 			c.UpdatedAt = nil
 			id, err := e.orch.CreateStack(gctx, heat.StackRequest{
@@ -142,7 +149,7 @@ func (e *syncEnv) seed(tb testing.TB, n int) {
 			groups := make([]*cluster.NodeGroup, len(e.groups))
 			for j, pg := range e.groups {
 				ng := pg.Clone()
-				ng.UUID, ng.ClusterID, ng.Revision = uuid.NewString(), c.UUID, 0
+				ng.UUID, ng.ClusterID, ng.Revision, ng.Status = uuid.NewString(), c.UUID, 0, s
 				groups[j] = ng
 			}
 			return e.store.CreateCluster(gctx, c, groups)
