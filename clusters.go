@@ -79,50 +79,73 @@ func (m *Manager) CreateCluster(ctx context.Context, req *ClusterRequest) (*clus
 	m.log.InfoContext(ctx, "cluster create started", "uuid", c.UUID, "name", c.Name, "project", c.ProjectID)
 	m.emit(c, "", c.Status)
 	out := c.Clone()
-	m.background(c.UUID, func(ctx context.Context) { m.launch(ctx, t, c, groups, d) })
+	m.background(c.UUID, func(ctx context.Context) { m.launch(ctx, t, c.UUID, d) })
 	return out, nil
 }
 
 // launch makes the certificates and creates the stack of a recorded
 // cluster. It is re-entrant: sync calls it again for a cluster whose
-// process crashed before the stack was recorded. Errors the cloud may not
-// repeat leave the cluster in progress for sync to retry; errors it will
-// repeat mark the cluster CREATE_FAILED.
-func (m *Manager) launch(ctx context.Context, t *template.ClusterTemplate, c *cluster.Cluster, groups []*cluster.NodeGroup, d driver.ClusterDriver) {
-	if cur, err := m.store.GetCluster(ctx, c.UUID); err != nil || cur.Status != cluster.CreateInProgress {
-		return // deleted meanwhile: sync and delete take it from here
+// process crashed before the stack was recorded, under the cluster's
+// operation lease so that two Managers never launch one cluster at once.
+// Errors the cloud may not repeat leave the cluster in progress for sync to
+// retry; errors it will repeat mark the cluster CREATE_FAILED. A cluster
+// deleted meanwhile gets no stack: one made in the race is removed again.
+func (m *Manager) launch(ctx context.Context, t *template.ClusterTemplate, id string, d driver.ClusterDriver) {
+	release, ok := m.lockOp(ctx, id)
+	if !ok {
+		return // another Manager is at it
 	}
-	err := m.ensureCerts(ctx, c)
+	defer release()
+	c, err := m.store.GetCluster(ctx, id)
+	if err != nil || c.Status != cluster.CreateInProgress || c.StackID != "" {
+		return // deleted, moved on, or launched already
+	}
+	groups, err := m.groups(ctx, id)
+	if err == nil {
+		err = m.ensureCerts(ctx, c)
+	}
 	var ref string
 	if err == nil {
 		req := m.request(t, c, groups)
-		req.Nodes.CACerts, err = m.caPEMs(ctx, c.UUID)
+		req.Nodes.CACerts, err = m.caPEMs(ctx, id)
 		if err == nil {
 			ref, err = d.Create(ctx, req)
 		}
 	}
-	if err != nil {
-		if retryable(err) {
-			m.log.WarnContext(ctx, "cluster create will be retried by sync", "uuid", c.UUID, "err", err)
-			return
-		}
-		m.log.ErrorContext(ctx, "cluster create failed", "uuid", c.UUID, "err", err)
-		m.settle(ctx, c.UUID, func(c *cluster.Cluster) bool {
-			if c.Status != cluster.CreateInProgress || c.StackID != "" {
+	if err == nil {
+		err = m.settle(ctx, id, func(x *cluster.Cluster) bool {
+			if x.StackID == ref {
 				return false
 			}
-			c.Status, c.StatusReason = cluster.CreateFailed, err.Error()
+			x.StackID = ref
 			return true
 		})
-		return
 	}
-	m.settle(ctx, c.UUID, func(c *cluster.Cluster) bool {
-		if c.StackID == ref {
-			return false
+	switch {
+	case err == nil:
+	case errors.Is(err, errdefs.ErrNotFound):
+		m.log.InfoContext(ctx, "cluster deleted during its create; cleaning up", "uuid", id)
+		if ref != "" {
+			c.StackID = ref
+			if derr := d.Delete(ctx, m.request(t, c, groups)); derr != nil {
+				m.log.WarnContext(ctx, "removing the stack of a deleted cluster", "uuid", id, "stack", ref, "err", derr)
+			}
 		}
-		c.StackID = ref
-		return true
-	})
+		if cerr := m.certs.Delete(ctx, id); cerr != nil && !errors.Is(cerr, errdefs.ErrNotFound) {
+			m.log.WarnContext(ctx, "removing the certificates of a deleted cluster", "uuid", id, "err", cerr)
+		}
+	case retryable(err):
+		m.log.WarnContext(ctx, "cluster create will be retried by sync", "uuid", id, "err", err)
+	default:
+		m.log.ErrorContext(ctx, "cluster create failed", "uuid", id, "err", err)
+		_ = m.settle(ctx, id, func(x *cluster.Cluster) bool {
+			if x.Status != cluster.CreateInProgress || x.StackID != "" {
+				return false
+			}
+			x.Status, x.StatusReason = cluster.CreateFailed, err.Error()
+			return true
+		})
+	}
 }
 
 // ensureCerts makes the cluster's CAs unless it has them, and records their
@@ -294,6 +317,11 @@ func (m *Manager) DeleteCluster(ctx context.Context, ident string) error {
 }
 
 func (m *Manager) startDelete(ctx context.Context, t *template.ClusterTemplate, id string, d driver.ClusterDriver) {
+	release, ok := m.lockOp(ctx, id)
+	if !ok {
+		return // another Manager is acting on it; sync repeats the delete if needed
+	}
+	defer release()
 	c, err := m.store.GetCluster(ctx, id)
 	if err != nil {
 		return
@@ -446,6 +474,11 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		m.log.InfoContext(ctx, "cluster resize started", "uuid", c.UUID, "node_count", r.NodeCount)
 		req.Cluster = x.Clone()
 		m.background(c.UUID, func(ctx context.Context) {
+			release, ok := m.lockOp(ctx, c.UUID)
+			if !ok {
+				return // another Manager is acting on it; sync repeats the resize if needed
+			}
+			defer release()
 			if err := d.Resize(ctx, req); err != nil {
 				m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
 			}

@@ -84,7 +84,9 @@ type Config struct {
 	// progress after this long is marked failed (0: 2 hours). Creates are
 	// bounded by Heat with the cluster's create_timeout.
 	OperationTimeout time.Duration
-	// Host names this Manager in the service list. Empty: hostname/pid.
+	// Host names this Manager in the service list and holds its store
+	// leases; Managers sharing a store need different ones. Empty:
+	// hostname/pid/random.
 	Host string
 	// ServiceDownTime is how old a heartbeat may be before the service
 	// shows as down (0: Magnum's 180s).
@@ -128,6 +130,7 @@ type Manager struct {
 	closeOnce sync.Once
 	active    activeSet // clusters with an operation running here
 	events    eventHub
+	hostName  string
 }
 
 // DefaultDrivers returns a new registry of the built-in drivers: Kubernetes
@@ -183,6 +186,10 @@ func New(cfg Config) (*Manager, error) {
 			return nil, err
 		}
 		m.certs = cm
+	}
+	m.hostName = cfg.Host
+	if m.hostName == "" {
+		m.hostName = defaultHost()
 	}
 	m.quota = store.Quota{Clusters: DefaultClustersPerProject}
 	if cfg.Quota != nil {

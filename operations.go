@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
@@ -60,6 +61,63 @@ func (m *Manager) background(id string, fn func(ctx context.Context)) {
 		}()
 		fn(ctx)
 	}()
+}
+
+// lockOp takes the cluster's operation lease in the store, so that no two
+// Managers sharing it act on one cluster in the cloud at once (a sync that
+// repeats a step it believes abandoned, and the step itself). The lease is
+// ResumeAfter long and renewed while the step runs, so it lapses only when
+// its holder dies. ok is false when another holder has it; a store failure
+// lets the step go on (Heat's unique stack names still keep creates single).
+func (m *Manager) lockOp(ctx context.Context, id string) (release func(), ok bool) {
+	name := "cluster-op/" + id
+	stop, got, err := m.holdLease(ctx, name, orDefault(m.cfg.ResumeAfter, DefaultResumeAfter))
+	switch {
+	case err != nil:
+		m.log.WarnContext(ctx, "cluster operation lease", "uuid", id, "err", err)
+		return func() {}, true
+	case !got:
+		return nil, false
+	}
+	return func() {
+		stop()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = m.store.ReleaseLease(rctx, name, m.host())
+	}, true
+}
+
+// holdLease takes a store lease of length ttl and renews it every ttl/3
+// until stop is called (which waits for the renewals to end) or ctx ends.
+func (m *Manager) holdLease(ctx context.Context, name string, ttl time.Duration) (stop func(), got bool, err error) {
+	holder := m.host()
+	got, err = m.store.AcquireLease(ctx, name, holder, m.nowUTC(), ttl)
+	if err != nil || !got {
+		return func() {}, got, err
+	}
+	done := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := m.store.AcquireLease(ctx, name, holder, m.nowUTC(), ttl); err != nil && ctx.Err() == nil {
+					m.log.WarnContext(ctx, "renewing a lease", "lease", name, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-renewed
+	}, true, nil
 }
 
 // settle changes a stored cluster with fn (which reports whether it

@@ -3,6 +3,7 @@ package magnum
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -24,16 +25,17 @@ type Service struct {
 	State string `json:"state"` // "up" or "down"
 }
 
-// host names this Manager in the service list.
-func (m *Manager) host() string {
-	if m.cfg.Host != "" {
-		return m.cfg.Host
-	}
+// host names this Manager in the service list and in store leases.
+func (m *Manager) host() string { return m.hostName }
+
+// defaultHost is hostname/pid/random: unique per Manager, even for several
+// in one process.
+func defaultHost() string {
 	h, err := os.Hostname()
 	if err != nil {
 		h = "localhost"
 	}
-	return fmt.Sprintf("%s/%d", h, os.Getpid())
+	return fmt.Sprintf("%s/%d/%04x", h, os.Getpid(), rand.Uint32()&0xffff)
 }
 
 // heartbeat records that this Manager is alive.

@@ -128,7 +128,7 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	if c.StackID == "" && o.Ref != "" && action == "CREATE" {
 		// A create whose stack id was never recorded: adopt the stack.
 		c.StackID = o.Ref
-		if err := m.write(ctx, c, nil); err != nil {
+		if written, err := m.write(ctx, c, nil); err != nil || !written {
 			return err
 		}
 	}
@@ -212,7 +212,8 @@ func cloneGroups(gs []*cluster.NodeGroup) []*cluster.NodeGroup {
 func (m *Manager) record(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, s cluster.Status, reason string) error {
 	prev := c.Status
 	c.Status, c.StatusReason = s, reason
-	if err := m.write(ctx, c, groups); err != nil {
+	written, err := m.write(ctx, c, groups)
+	if err != nil || !written {
 		return err
 	}
 	if prev != s {
@@ -222,31 +223,39 @@ func (m *Manager) record(ctx context.Context, c *cluster.Cluster, groups []*clus
 	return nil
 }
 
-// write stores c as read at its revision, and the default groups' status
-// (and, when given, their counts and addresses).
-func (m *Manager) write(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) error {
+// write stores c as the tick read it (at its revision) and then its
+// default groups: their status, and with groups given (as the tick read
+// them, revisions included) their counts and addresses. It reports false
+// when the cluster changed since the tick read it; a group that changed
+// meanwhile is left alone too. Neither is retried: the next tick looks
+// again, while an operation's intent is never overwritten.
+func (m *Manager) write(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) (bool, error) {
 	now := m.nowUTC()
 	c.UpdatedAt = &now
 	err := m.store.UpdateCluster(ctx, c)
 	if errors.Is(err, errdefs.ErrConflict) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	byID := map[string]*cluster.NodeGroup{}
-	for _, g := range groups {
-		byID[g.UUID] = g
-	}
-	return m.setGroups(ctx, c.UUID, func(g *cluster.NodeGroup) {
-		if !g.IsDefault {
-			return
+	if groups == nil {
+		if groups, err = m.groups(ctx, c.UUID); err != nil {
+			return true, err
 		}
-		if n := byID[g.UUID]; n != nil {
-			g.NodeCount, g.NodeAddresses = n.NodeCount, n.NodeAddresses
+	}
+	for _, g := range groups {
+		if !g.IsDefault {
+			continue
 		}
 		g.Status, g.StatusReason = c.Status, c.StatusReason
-	})
+		g.UpdatedAt = &now
+		err := m.store.UpdateNodeGroup(ctx, g)
+		if err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // finishDelete removes a cluster whose cloud resources are gone, with its
@@ -269,16 +278,8 @@ func (m *Manager) finishDelete(ctx context.Context, c *cluster.Cluster) error {
 func (m *Manager) resumeCreate(it tracked) {
 	m.log.Info("resuming cluster create", "uuid", it.c.UUID)
 	m.background(it.c.UUID, func(ctx context.Context) {
-		c, err := m.store.GetCluster(ctx, it.c.UUID)
-		if err != nil || c.Status != cluster.CreateInProgress || c.StackID != "" {
-			return
-		}
-		groups, err := m.groups(ctx, c.UUID)
-		if err != nil {
-			return
-		}
-		m.touch(ctx, c.UUID)
-		m.launch(ctx, it.t, c, groups, it.d)
+		m.touch(ctx, it.c.UUID)
+		m.launch(ctx, it.t, it.c.UUID, it.d)
 	})
 }
 
@@ -286,6 +287,11 @@ func (m *Manager) resumeCreate(it tracked) {
 func (m *Manager) resend(it tracked) {
 	m.log.Info("repeating cluster operation", "uuid", it.c.UUID, "status", it.c.Status)
 	m.background(it.c.UUID, func(ctx context.Context) {
+		release, ok := m.lockOp(ctx, it.c.UUID)
+		if !ok {
+			return
+		}
+		defer release()
 		c, err := m.store.GetCluster(ctx, it.c.UUID)
 		if err != nil || c.Status != it.c.Status {
 			return
@@ -295,6 +301,9 @@ func (m *Manager) resend(it tracked) {
 			return
 		}
 		m.touch(ctx, c.UUID)
+		if w := defaultGroup(groups, cluster.RoleWorker); w != nil {
+			w.NodeCount = c.NodeCount // the cluster holds the intent
+		}
 		req := m.request(it.t, c, groups)
 		switch c.Status {
 		case cluster.DeleteInProgress:
@@ -329,19 +338,44 @@ func (s *syncErrors) add(err error) {
 	s.errs = append(s.errs, err)
 }
 
+// SyncLease is the store lease the Managers sharing a store take turns on:
+// only its holder runs the status sync of a tick.
+const SyncLease = "status-sync"
+
 // Run syncs every SyncInterval and heart-beats into the store's service
 // list until ctx ends or the Manager closes. Errors of a tick are logged
-// and the next tick runs anyway. Start it in a goroutine; several Managers
-// (processes) may run it on one store.
+// and the next tick runs anyway. Start it in a goroutine.
+//
+// Several Managers (processes, replicas) may run it on one store: they
+// elect one to sync with an expiring store lease (SyncLease, three
+// intervals long, renewed while its holder runs), so each tick makes one Heat list call for
+// the whole group, and a replica that dies is replaced once its lease
+// expires. SyncOnce, called directly, does not take the lease.
 func (m *Manager) Run(ctx context.Context) error {
 	interval := orDefault(m.cfg.SyncInterval, DefaultSyncInterval)
+	host := m.host()
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	defer func() {
+		// Hand the lease on at once rather than after it expires.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = m.store.ReleaseLease(rctx, SyncLease, host)
+	}()
 	for {
 		m.heartbeat(ctx)
-		if err := m.SyncOnce(ctx); err != nil && ctx.Err() == nil {
-			m.log.WarnContext(ctx, "sync tick", "err", err)
+		// The lease is renewed while the tick runs, however long it takes,
+		// so a slow leader is never joined by a second one.
+		stop, leader, err := m.holdLease(ctx, SyncLease, 3*interval)
+		if err != nil && ctx.Err() == nil {
+			m.log.WarnContext(ctx, "sync lease", "err", err)
 		}
+		if leader {
+			if err := m.SyncOnce(ctx); err != nil && ctx.Err() == nil {
+				m.log.WarnContext(ctx, "sync tick", "err", err)
+			}
+		}
+		stop()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

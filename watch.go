@@ -100,13 +100,17 @@ const waitPoll = time.Second
 // longer in progress — and returns it. Something must move the cluster on:
 // Run, SyncOnce, or another program sharing the store. A cluster that is
 // deleted meanwhile is cluster.DeleteComplete when that is one of until
-// (Wait then returns nil and no error), else errdefs.ErrNotFound.
+// (Wait then returns nil and no error, also for a cluster already gone when
+// it is called), else errdefs.ErrNotFound.
 func (m *Manager) Wait(ctx context.Context, ident string, until ...cluster.Status) (*cluster.Cluster, error) {
 	caller, err := m.caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c, err := m.store.FindCluster(ctx, clusterFilter(caller), ident)
+	if errors.Is(err, errdefs.ErrNotFound) && slices.Contains(until, cluster.DeleteComplete) {
+		return nil, nil // gone already
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -187,10 +187,16 @@ func (d *stackDriver) Create(ctx context.Context, req *driver.Request) (string, 
 	}
 	id, err := d.b.orch.CreateStack(ctx, sr)
 	if errors.Is(err, errdefs.ErrConflict) {
+		// Heat holds a stack of that name: ours, from an earlier attempt,
+		// unless it lacks the cluster's tag.
 		s, ferr := d.b.confirm(ctx, driver.Target{ClusterID: req.Cluster.UUID, Name: sr.Name})
-		if ferr == nil && s != nil {
+		switch {
+		case ferr != nil:
+			return "", fmt.Errorf("heat: create stack %s: %w (and looking it up: %w)", sr.Name, err, ferr)
+		case s != nil:
 			return s.ID, nil
 		}
+
 	}
 	if err != nil {
 		return "", fmt.Errorf("heat: create stack %s: %w", sr.Name, err)
