@@ -150,7 +150,6 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, st *stack,
 		s.mu.Unlock()
 		next, checked := s.checkUpdate(base, body, patch)
 		s.mu.Lock()
-		s.observe(st)
 		if st.serial != serial && !st.deleted {
 			s.mu.Unlock()
 			continue
