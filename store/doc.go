@@ -1,11 +1,15 @@
 // Package store persists gomagnum's records: cluster templates, clusters and
 // node groups, and the heartbeats of the services sharing them ([Service]).
 //
-// [Store.CreateClusterWithin] and [Store.UpdateClusterWithin] enforce a
-// project's [Quota] (clusters, nodes) atomically: of many concurrent
-// creates, from any number of processes on one database, exactly as many as
-// the quota allows succeed; the rest fail with errdefs.ErrQuotaExceeded and
-// store nothing.
+// [Store.CreateClusterWithin], [Store.UpdateClusterWithin] and
+// [Store.UpdateClusterGroups] enforce a project's [Quota] (clusters, nodes)
+// atomically: of many concurrent creates, from any number of processes on
+// one database, exactly as many as the quota allows succeed; the rest fail
+// with errdefs.ErrQuotaExceeded and store nothing.
+//
+// [Store.UpdateClusterGroups] writes a cluster together with some of its
+// node groups, each at its revision, all or nothing, so that a crash
+// cannot leave a cluster's counts and its groups' apart.
 //
 // [Store.AcquireLease] and [Store.ReleaseLease] manage expiring leases,
 // with which several Managers sharing one database elect the one that runs

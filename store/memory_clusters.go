@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
@@ -196,6 +197,14 @@ func (m *Memory) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 
 // UpdateClusterWithin implements Store.
 func (m *Memory) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q Quota) error {
+	return m.UpdateClusterGroups(ctx, c, nil, q)
+}
+
+// UpdateClusterGroups implements Store.
+func (m *Memory) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, q Quota) error {
+	if err := CheckGroupUpdates(c.UUID, groups); err != nil {
+		return err
+	}
 	if err := m.write(ctx); err != nil {
 		return err
 	}
@@ -212,6 +221,26 @@ func (m *Memory) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q 
 		if _, ok := m.templates.byUUID[c.ClusterTemplateID]; !ok {
 			return errNoTemplate(c.ClusterTemplateID)
 		}
+	}
+	names := m.groupNames[c.UUID]
+	gents := make([]*entry[*cluster.NodeGroup], len(groups))
+	for i, g := range groups {
+		ge, ok := m.groups.byUUID[g.UUID]
+		if !ok {
+			return errdefs.NotFound(resNodeGroup, g.UUID)
+		}
+		if g.Revision != ge.rec.Revision {
+			return errStale(resNodeGroup, g.UUID, g.Revision, ge.rec.Revision)
+		}
+		if ge.rec.ClusterID != c.UUID {
+			return errMoveGroup(g.UUID)
+		}
+		if g.Name != ge.rec.Name {
+			if _, taken := names[g.Name]; taken {
+				return errNameTaken(c.UUID, g.Name)
+			}
+		}
+		gents[i] = ge
 	}
 	add := UpdateUsage(e.rec.ProjectID, e.rec.NodeCount+e.rec.MasterCount, c)
 	if err := CheckQuota(Quota{Nodes: q.Nodes}, c.ProjectID, c.UUID, m.use[c.ProjectID], add); err != nil {
@@ -231,7 +260,53 @@ func (m *Memory) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q 
 	m.addUse(e.rec, -1)
 	m.addUse(rec, 1)
 	e.rec = rec
+	// Free every old name before taking the new ones: a new name is no
+	// other group's stored name, so it is free once renames are undone.
+	for i, g := range groups {
+		if g.Name != gents[i].rec.Name {
+			delete(names, gents[i].rec.Name)
+		}
+	}
+	grecs := make([]*cluster.NodeGroup, len(groups))
+	for i, g := range groups {
+		gr := normGroup(g)
+		gr.Revision = gents[i].rec.Revision + 1
+		names[gr.Name] = gr.UUID
+		gents[i].rec = gr
+		grecs[i] = gr
+	}
 	c.Revision, c.CreatedAt, c.UpdatedAt = rec.Revision, rec.CreatedAt, normTimePtr(rec.UpdatedAt)
+	for i, g := range groups {
+		g.Revision, g.CreatedAt, g.UpdatedAt = grecs[i].Revision, grecs[i].CreatedAt, normTimePtr(grecs[i].UpdatedAt)
+	}
+	return nil
+}
+
+// CheckGroupUpdates checks what UpdateClusterGroups can check of the groups
+// to update with cluster clusterUUID before touching storage: UUIDs present
+// and distinct, each group's ClusterID clusterUUID (an empty one is not),
+// new names distinct. Implementations of Store call it so they report these
+// problems alike.
+func CheckGroupUpdates(clusterUUID string, groups []*cluster.NodeGroup) error {
+	uuids := make(map[string]bool, len(groups))
+	names := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		if g.UUID == "" {
+			return errNoUUID(resNodeGroup)
+		}
+		if g.ClusterID == "" || g.ClusterID != clusterUUID {
+			return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resNodeGroup, ID: g.UUID, Field: "cluster_id",
+				Reason: "the node group's cluster_id is " + strconv.Quote(g.ClusterID) + ", not the updated cluster " + strconv.Quote(clusterUUID)}
+		}
+		if uuids[g.UUID] {
+			return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resNodeGroup, ID: g.UUID, Field: "uuid",
+				Reason: "the node group is given twice"}
+		}
+		if names[g.Name] {
+			return errNameTaken(clusterUUID, g.Name)
+		}
+		uuids[g.UUID], names[g.Name] = true, true
+	}
 	return nil
 }
 

@@ -76,6 +76,23 @@ type Store interface {
 	// counts in full there.) UpdateCluster(ctx, c) is
 	// UpdateClusterWithin(ctx, c, Quota{}).
 	UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, q Quota) error
+	// UpdateClusterGroups stores c and the given node groups of it in one
+	// transaction, each at the revision it carries: if the cluster or any
+	// group changed since (or a group is missing), it fails with
+	// errdefs.ErrConflict (resp. ErrNotFound) and writes nothing. Like
+	// UpdateClusterWithin it fails with ErrQuotaExceeded when it raises the
+	// cluster's NodeCount+MasterCount beyond q.Nodes for its project (zero
+	// Quota: no limit), atomically with other quota-checked writes. Every
+	// group's ClusterID must be c.UUID (else ErrInvalid; an empty one is an
+	// error too), and a group may be given only once (ErrInvalid). A group
+	// may not be moved or renamed onto a sibling's name (same rules as
+	// UpdateNodeGroup): a new name must differ from every other group's
+	// stored name and from the other given groups' new names (ErrConflict),
+	// so swapping two names takes two calls. On success the new revisions
+	// and normalised timestamps are written back into c and the groups, as
+	// UpdateCluster/UpdateNodeGroup do. An empty groups slice makes it equal
+	// to UpdateClusterWithin.
+	UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, q Quota) error
 	// DeleteCluster removes the cluster and all its node groups.
 	DeleteCluster(ctx context.Context, uuid string, revision int64) error
 

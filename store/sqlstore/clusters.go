@@ -183,12 +183,34 @@ func (s *Store) UpdateCluster(ctx context.Context, c *cluster.Cluster) error {
 // limited create or update that runs at the same time sees the rise or runs
 // after it; one that lowers or keeps it takes none.
 func (s *Store) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, quota store.Quota) error {
+	return s.UpdateClusterGroups(ctx, c, nil, quota)
+}
+
+// UpdateClusterGroups implements store.Store. It locks the cluster's row,
+// then the groups' rows in the order given, then, if the update raises the
+// project's node count, the project (as UpdateClusterWithin).
+func (s *Store) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, quota store.Quota) error {
+	if err := store.CheckGroupUpdates(c.UUID, groups); err != nil {
+		return err
+	}
 	b := clusterToBody(c)
 	body, err := encodeBody(resCluster, b)
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, "update cluster", func(tx *sql.Tx) error {
+	gbs := make([]nodeGroupBody, len(groups))
+	gbodies := make([]string, len(groups))
+	for i, g := range groups {
+		gbs[i] = nodeGroupToBody(g)
+		if gbodies[i], err = encodeBody(resNodeGroup, gbs[i]); err != nil {
+			return err
+		}
+	}
+	op := "update cluster"
+	if len(groups) > 0 {
+		op = "update cluster and node groups"
+	}
+	err = s.write(ctx, op, func(tx *sql.Tx) error {
 		var rev, nodes, masters int64
 		var tmpl, project string
 		found, err := s.locked(ctx, tx, clustersTable, c.UUID, "revision, cluster_template_id, project_id, node_count, master_count",
@@ -200,6 +222,15 @@ func (s *Store) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, quo
 			return errdefs.NotFound(resCluster, c.UUID)
 		case rev != c.Revision:
 			return errStale(resCluster, c.UUID, c.Revision, rev)
+		}
+		// Checked before any group is written: a new name is no other
+		// group's stored name, so no write below hits the unique
+		// (cluster_id, name) index.
+		grevs := make([]int64, len(groups))
+		for i, g := range groups {
+			if grevs[i], err = s.lockGroupForUpdate(ctx, tx, g); err != nil {
+				return err
+			}
 		}
 		if add := store.UpdateUsage(project, int(nodes+masters), c); add.Nodes > 0 {
 			// The row lock comes before the project's lock here, unlike in
@@ -237,15 +268,26 @@ func (s *Store) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, quo
 		if err != nil && s.d.classify(err) == errForeignKey { // the new template went in between (PostgreSQL)
 			return errNoTemplate(c.ClusterTemplateID)
 		}
-		if err == nil && n != 1 {
+		if err != nil {
+			return err
+		}
+		if n != 1 {
 			return errChanged(resCluster, c.UUID)
 		}
-		return err
+		for i := range gbs {
+			if err := s.updateNodeGroupRow(ctx, tx, &gbs[i], gbodies[i], grevs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	c.Revision, c.CreatedAt, c.UpdatedAt = c.Revision+1, b.CreatedAt, normTimePtr(b.UpdatedAt)
+	for i, g := range groups {
+		g.Revision, g.CreatedAt, g.UpdatedAt = g.Revision+1, gbs[i].CreatedAt, normTimePtr(gbs[i].UpdatedAt)
+	}
 	return nil
 }
 

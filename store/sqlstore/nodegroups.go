@@ -144,44 +144,60 @@ func (s *Store) UpdateNodeGroup(ctx context.Context, g *cluster.NodeGroup) error
 		return err
 	}
 	err = s.write(ctx, "update node group", func(tx *sql.Tx) error {
-		var rev int64
-		var clusterID, name string
-		found, err := s.locked(ctx, tx, nodeGroupsTable, g.UUID, "revision, cluster_id, name", &rev, &clusterID, &name)
-		switch {
-		case err != nil:
+		rev, err := s.lockGroupForUpdate(ctx, tx, g)
+		if err != nil {
 			return err
-		case !found:
-			return errdefs.NotFound(resNodeGroup, g.UUID)
-		case rev != g.Revision:
-			return errStale(resNodeGroup, g.UUID, g.Revision, rev)
-		case g.ClusterID != clusterID:
-			return errMoveGroup(g.UUID)
 		}
-		if g.Name != name {
-			taken, err := s.exists(ctx, tx, nodeGroupsTable, eq("cluster_id", clusterID), eq("name", g.Name))
-			if err != nil {
-				return err
-			}
-			if taken {
-				return errNameTaken(clusterID, g.Name)
-			}
-		}
-		q := newQuery(s.d)
-		q.add("UPDATE "+nodeGroupsTable+" SET project_id = %s, name = %s, role = %s, is_default = %s, status = %s,"+
-			" node_count = %s, created_at = %s, updated_at = %s, revision = %s, body = %s WHERE uuid = %s AND revision = %s",
-			b.ProjectID, b.Name, b.Role, b.IsDefault, b.Status, b.NodeCount,
-			timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), rev+1, body, g.UUID, rev)
-		n, err := s.exec(ctx, tx, q)
-		if err == nil && n != 1 {
-			return errChanged(resNodeGroup, g.UUID)
-		}
-		return err
+		return s.updateNodeGroupRow(ctx, tx, &b, body, rev)
 	})
 	if err != nil {
 		return err
 	}
 	g.Revision, g.CreatedAt, g.UpdatedAt = g.Revision+1, b.CreatedAt, normTimePtr(b.UpdatedAt)
 	return nil
+}
+
+// lockGroupForUpdate locks the row of group g and checks that g may be
+// written over it: the row exists at g's revision, in g's cluster, and g's
+// name, if it changes, is no sibling's. It returns the stored revision.
+func (s *Store) lockGroupForUpdate(ctx context.Context, tx *sql.Tx, g *cluster.NodeGroup) (int64, error) {
+	var rev int64
+	var clusterID, name string
+	found, err := s.locked(ctx, tx, nodeGroupsTable, g.UUID, "revision, cluster_id, name", &rev, &clusterID, &name)
+	switch {
+	case err != nil:
+		return 0, err
+	case !found:
+		return 0, errdefs.NotFound(resNodeGroup, g.UUID)
+	case rev != g.Revision:
+		return 0, errStale(resNodeGroup, g.UUID, g.Revision, rev)
+	case g.ClusterID != clusterID:
+		return 0, errMoveGroup(g.UUID)
+	}
+	if g.Name != name {
+		taken, err := s.exists(ctx, tx, nodeGroupsTable, eq("cluster_id", clusterID), eq("name", g.Name))
+		if err != nil {
+			return 0, err
+		}
+		if taken {
+			return 0, errNameTaken(clusterID, g.Name)
+		}
+	}
+	return rev, nil
+}
+
+// updateNodeGroupRow writes b over the group's row at revision rev.
+func (s *Store) updateNodeGroupRow(ctx context.Context, tx *sql.Tx, b *nodeGroupBody, body string, rev int64) error {
+	q := newQuery(s.d)
+	q.add("UPDATE "+nodeGroupsTable+" SET project_id = %s, name = %s, role = %s, is_default = %s, status = %s,"+
+		" node_count = %s, created_at = %s, updated_at = %s, revision = %s, body = %s WHERE uuid = %s AND revision = %s",
+		b.ProjectID, b.Name, b.Role, b.IsDefault, b.Status, b.NodeCount,
+		timeColumn(b.CreatedAt), timePtrColumn(b.UpdatedAt), rev+1, body, b.UUID, rev)
+	n, err := s.exec(ctx, tx, q)
+	if err == nil && n != 1 {
+		return errChanged(resNodeGroup, b.UUID)
+	}
+	return err
 }
 
 // DeleteNodeGroup implements store.Store.

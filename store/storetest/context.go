@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/store"
 )
@@ -65,6 +66,9 @@ func testCancellation(t *testing.T, e *env) {
 			return s.CreateClusterWithin(ctx, newC, newGroups, store.Quota{Clusters: 100, Nodes: 100})
 		},
 		"UpdateClusterWithin": func(ctx context.Context) error { return s.UpdateClusterWithin(ctx, upC, store.Quota{Nodes: 100}) },
+		"UpdateClusterGroups": func(ctx context.Context) error {
+			return s.UpdateClusterGroups(ctx, upC, []*cluster.NodeGroup{upG}, store.Quota{Nodes: 100})
+		},
 		"HeartbeatService": func(ctx context.Context) error {
 			return s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, time.Now())
 		},
@@ -132,6 +136,13 @@ func testClosed(t *testing.T, e *env) {
 	_, err = s.ListClusters(ctx, store.ClusterFilter{}, store.Page{})
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 	assert.ErrorIs(t, s.CreateTemplate(ctx, e.newTemplate()), errdefs.ErrUnavailable)
+	c, groups := e.newCluster(tm.UUID)
+	c.Revision = 1
+	for _, g := range groups {
+		g.Revision = 1
+	}
+	assert.ErrorIs(t, s.UpdateClusterGroups(ctx, c, groups, store.Quota{}), errdefs.ErrUnavailable)
+	assert.ErrorIs(t, s.UpdateClusterWithin(ctx, c, store.Quota{}), errdefs.ErrUnavailable)
 	_, err = s.ListServices(ctx)
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 	assert.ErrorIs(t, s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, e.now()), errdefs.ErrUnavailable)

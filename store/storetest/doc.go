@@ -15,7 +15,8 @@
 // every sort key in both directions; referential rules (templates in use,
 // atomic cluster creation, cascades, unique node-group names); project
 // quotas on cluster creates and updates, including 50 goroutines racing for
-// the last places; service heartbeats and the service list; expiring
+// the last places; updates of a cluster with its node groups, all or
+// nothing, including races for the quota and for one revision; service heartbeats and the service list; expiring
 // leases (grant, renewal, refusal, takeover at expiry, release), including
 // 20 goroutines racing for one free lease; that records
 // are copies; that every field of every model round-trips (records are filled

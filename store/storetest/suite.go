@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QuotaNodes", testQuotaNodes},
 		{"QuotaUpdate", testQuotaUpdate},
 		{"QuotaRace", testQuotaRace},
+		{"UpdateClusterGroups", testUpdateClusterGroups},
+		{"ClusterGroupsRace", testClusterGroupsRace},
 		{"Services", testServices},
 		{"ServiceHeartbeatRace", testServiceHeartbeatRace},
 		{"Leases", testLeases},
