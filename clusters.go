@@ -453,22 +453,29 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		if also != nil {
 			also(x)
 		}
-		err = m.store.UpdateClusterWithin(ctx, x, m.quota)
+		gs, err := m.groups(ctx, c.UUID)
+		if err != nil {
+			return nil, err
+		}
+		var defaults []*cluster.NodeGroup
+		for _, g := range gs {
+			if !g.IsDefault {
+				continue
+			}
+			if g.Role == cluster.RoleWorker {
+				g.NodeCount = r.NodeCount
+			}
+			g.Status, g.StatusReason, g.UpdatedAt = cluster.UpdateInProgress, x.StatusReason, &now
+			defaults = append(defaults, g)
+		}
+		// The cluster and its groups change together: a crash cannot leave
+		// the intent half-written.
+		err = m.store.UpdateClusterGroups(ctx, x, defaults, m.quota)
 		if errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrQuotaExceeded) && attempt < patchRetries {
 			continue
 		}
 		if err != nil {
 			return nil, errdefs.WithResource(err, resCluster, c.UUID)
-		}
-		if err := m.setGroups(ctx, c.UUID, func(g *cluster.NodeGroup) {
-			if g.IsDefault && g.Role == cluster.RoleWorker {
-				g.NodeCount = r.NodeCount
-			}
-			if g.IsDefault {
-				g.Status = cluster.UpdateInProgress
-			}
-		}); err != nil {
-			return nil, err
 		}
 		m.emit(x, prev, x.Status)
 		m.log.InfoContext(ctx, "cluster resize started", "uuid", c.UUID, "node_count", r.NodeCount)

@@ -146,6 +146,11 @@ func TestSyncAdoptsAStackWhoseIDWasNeverRecorded(t *testing.T) {
 	id, err := d.Create(context.Background(), req)
 	require.NoError(t, err)
 
+	// Its stack has settled, so it is not among those in progress: sync
+	// repeats the create once the intent is old, and Heat's refusal of the
+	// name leads it to the stack.
+	require.NoError(t, e.m.SyncOnce(ctx))
+	clk.Add(2 * time.Minute)
 	got := syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
 	assert.Equal(t, id, got.StackID, "adopted, not duplicated")
 	stacks, err := e.orch.ListStacks(context.Background(), heat.ListFilter{Tags: []string{c.UUID}})

@@ -84,7 +84,7 @@ func (m *Manager) SyncOnce(ctx context.Context) error {
 		}
 		for _, it := range items {
 			ob, ok := obs[it.c.UUID]
-			if !ok {
+			if !ok || m.quiet(it.c, ob) {
 				continue
 			}
 			g.Go(func() error {
@@ -97,6 +97,24 @@ func (m *Manager) SyncOnce(ctx context.Context) error {
 	}
 	_ = g.Wait()
 	return errors.Join(append(errs, mu.errs...)...)
+}
+
+// quiet tells an observation that changes nothing, without I/O: the
+// cluster's recorded stack is still in the operation the cluster records.
+// reconcile would return at once; skipping it spares a goroutine per
+// cluster per tick.
+func (m *Manager) quiet(c *cluster.Cluster, o driver.Observation) bool {
+	if o.Gone || c.StackID == "" || o.Status != c.Status || !o.Status.InProgress() {
+		return false
+	}
+	if c.Status.Action() == "CREATE" {
+		return true // Heat bounds creates with the cluster's create_timeout
+	}
+	last := c.CreatedAt
+	if c.UpdatedAt != nil {
+		last = *c.UpdatedAt
+	}
+	return m.nowUTC().Sub(last) < orDefault(m.cfg.OperationTimeout, DefaultOperationTimeout)
 }
 
 // reconcile moves one cluster on from what its backend reports.
@@ -115,6 +133,16 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 
 	if o.Gone {
 		switch {
+		case c.Status == cluster.DeleteInProgress && c.StackID == "":
+			// No stack was recorded: one may still exist under the
+			// cluster's tag, settled. Delete looks it up.
+			if err := it.d.Delete(ctx, m.request(it.t, c, nil)); err != nil {
+				return err
+			}
+			if o, err := it.d.Observer().Observe(ctx, []driver.Target{{ClusterID: c.UUID, Name: StackName(c)}}); err != nil || !o[c.UUID].Gone {
+				return err // deleting: the next tick looks again
+			}
+			return m.finishDelete(ctx, c)
 		case c.Status == cluster.DeleteInProgress:
 			return m.finishDelete(ctx, c)
 		case c.Status == cluster.CreateInProgress && c.StackID == "":
@@ -232,30 +260,26 @@ func (m *Manager) record(ctx context.Context, c *cluster.Cluster, groups []*clus
 func (m *Manager) write(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup) (bool, error) {
 	now := m.nowUTC()
 	c.UpdatedAt = &now
-	err := m.store.UpdateCluster(ctx, c)
-	if errors.Is(err, errdefs.ErrConflict) {
+	if groups == nil {
+		var err error
+		if groups, err = m.groups(ctx, c.UUID); err != nil {
+			return false, err
+		}
+	}
+	var defaults []*cluster.NodeGroup
+	for _, g := range groups {
+		if g.IsDefault {
+			g.Status, g.StatusReason, g.UpdatedAt = c.Status, c.StatusReason, &now
+			defaults = append(defaults, g)
+		}
+	}
+	// One transaction: a crash cannot leave a settled cluster with groups
+	// still in progress.
+	err := m.store.UpdateClusterGroups(ctx, c, defaults, store.Quota{})
+	if errors.Is(err, errdefs.ErrConflict) || errors.Is(err, errdefs.ErrNotFound) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	if groups == nil {
-		if groups, err = m.groups(ctx, c.UUID); err != nil {
-			return true, err
-		}
-	}
-	for _, g := range groups {
-		if !g.IsDefault {
-			continue
-		}
-		g.Status, g.StatusReason = c.Status, c.StatusReason
-		g.UpdatedAt = &now
-		err := m.store.UpdateNodeGroup(ctx, g)
-		if err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
-			return true, err
-		}
-	}
-	return true, nil
+	return err == nil, err
 }
 
 // finishDelete removes a cluster whose cloud resources are gone, with its

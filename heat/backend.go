@@ -69,17 +69,20 @@ func (b *Backend) Driver(sd StackDriver) driver.ClusterDriver {
 	return &stackDriver{StackDriver: sd, b: b}
 }
 
-// Observe implements driver.Observer with one ListStacks call by the
-// backend's tag. A recorded stack missing from the list is fetched to
-// confirm it is gone; a target without a recorded stack is matched by its
-// cluster's tag and name in the list, and is Gone when the list has none
-// (a create repeated on that basis adopts a stack it missed).
+// Observe implements driver.Observer with one ListStacks call: the
+// backend's stacks that are in progress, so a tick costs what is under way,
+// not what was ever built. A recorded stack missing from the list is
+// fetched (it has just settled, or is gone), so a steady tick makes one
+// call and each completion one more. A target without a recorded stack is
+// Gone unless the list has one under its cluster's tag and name: the
+// create that sync repeats on that evidence adopts a settled stack it
+// missed (Heat refuses its name twice), and the delete looks it up.
 func (b *Backend) Observe(ctx context.Context, targets []driver.Target) (map[string]driver.Observation, error) {
 	out := make(map[string]driver.Observation, len(targets))
 	if len(targets) == 0 {
 		return out, nil
 	}
-	stacks, err := b.orch.ListStacks(ctx, ListFilter{Tags: []string{b.tag}})
+	stacks, err := b.orch.ListStacks(ctx, ListFilter{Tags: []string{b.tag}, States: []string{"IN_PROGRESS"}})
 	if err != nil {
 		return nil, fmt.Errorf("heat: observe: %w", err)
 	}
@@ -103,8 +106,7 @@ func (b *Backend) Observe(ctx context.Context, targets []driver.Target) (map[str
 			s = pick(byCluster[t.ClusterID], t.Name)
 		}
 		if s == nil && t.Ref != "" {
-			// Heat does not page stack lists unless asked, but a GET is
-			// cheap insurance before a recorded stack is declared gone.
+			// Settled since the last look, or gone.
 			s, err = b.confirm(ctx, t)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("cluster %s: %w", t.ClusterID, err))

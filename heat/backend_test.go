@@ -2,6 +2,7 @@ package heat_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -85,7 +86,11 @@ func (o *memOrch) ListStacks(_ context.Context, f heat.ListFilter) ([]heat.Stack
 		for _, t := range f.Tags {
 			all = all && contains(s.Tags, t)
 		}
-		if all {
+		state := s.Status[strings.LastIndexByte(s.Status, '_')+1:]
+		if s.Status == "" || strings.HasSuffix(s.Status, "IN_PROGRESS") {
+			state = "IN_PROGRESS"
+		}
+		if all && (len(f.States) == 0 || contains(f.States, state)) {
 			out = append(out, *s)
 		}
 	}
@@ -149,16 +154,27 @@ func TestBackendObservesEveryClusterWithOneList(t *testing.T) {
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"mine", heat.DefaultStackTag, "u1"}, s.Tags)
 
-	targets[1].Ref = "" // never recorded: matched by tag and name
-	require.NoError(t, o.DeleteStack(ctx, targets[2].Ref))
-	targets = append(targets, driver.Target{ClusterID: "u4", Name: "c-u4"}) // never created
 	o.calls = map[string]int{}
 	obs, err := b.Observe(ctx, targets)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"list": 1, "get": 1}, o.calls, "one list; one GET confirms the vanished stack")
+	assert.Equal(t, map[string]int{"list": 1}, o.calls, "one list for all clusters in progress")
 	assert.Equal(t, cluster.CreateInProgress, obs["u1"].Status)
 	assert.Equal(t, targets[0].Ref, obs["u1"].Ref)
+
+	targets[1].Ref = "" // never recorded: matched by tag and name
+	require.NoError(t, o.DeleteStack(ctx, targets[2].Ref))
+	o.mu.Lock()
+	o.stacks[targets[0].Ref].Status = "CREATE_COMPLETE" // settled: not in the list any more
+	o.mu.Unlock()
+	targets = append(targets, driver.Target{ClusterID: "u4", Name: "c-u4"}) // never created
+	o.calls = map[string]int{}
+	obs, err = b.Observe(ctx, targets)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"list": 1, "get": 2}, o.calls,
+		"one list; a GET each for the settled and the vanished stack; nothing for the never-created one")
+	assert.Equal(t, cluster.CreateComplete, obs["u1"].Status)
 	assert.NotEmpty(t, obs["u2"].Ref, "found under its tag")
+	assert.Equal(t, cluster.CreateInProgress, obs["u2"].Status)
 	assert.True(t, obs["u3"].Gone)
 	assert.True(t, obs["u4"].Gone)
 }

@@ -54,6 +54,9 @@ type Stack struct {
 type ListFilter struct {
 	Tags []string // stacks that carry all these tags
 	IDs  []string // stacks with one of these IDs
+	// States are Heat's status part of stack_status ("IN_PROGRESS",
+	// "COMPLETE", "FAILED"): stacks in any of them.
+	States []string
 }
 
 // ResourceFailure is a resource of a stack (or of a nested stack) that failed.

@@ -431,6 +431,12 @@ func (o *Orchestrator) ListStacks(ctx context.Context, f heat.ListFilter) ([]hea
 	if tags != "" {
 		base.Set("tags", tags)
 	}
+	for _, st := range f.States {
+		if st == "" || strings.ContainsAny(st, ",&=?#") {
+			return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "stack", Field: "states", Reason: fmt.Sprintf("%q is not a stack state", st)}
+		}
+		base.Add("status", st)
+	}
 	ids := dedupe(f.IDs)
 	chunks := [][]string{nil}
 	if len(ids) > 0 {

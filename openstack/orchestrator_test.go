@@ -560,3 +560,28 @@ func TestRollbackIsAFailure(t *testing.T) {
 	assert.Equal(t, "ROLLBACK_COMPLETE", s.Status)
 	assert.Empty(t, fe.Failures, "rolled back: the failed resources are gone")
 }
+
+// TestListByState asks Heat for stacks in some states only, as the status
+// sync does for those in progress.
+func TestListByState(t *testing.T) {
+	_, o, _ := setup(t, heattest.Options{PollsToComplete: 2}, openstack.Config{})
+	ctx := context.Background()
+	busy, err := o.CreateStack(ctx, groupRequest(t, "busy", 1, "st"))
+	require.NoError(t, err)
+	done, err := o.CreateStack(ctx, groupRequest(t, "done", 1, "st"))
+	require.NoError(t, err)
+	for range 3 {
+		_, err := o.GetStack(ctx, done, false)
+		require.NoError(t, err)
+	}
+	l, err := o.ListStacks(ctx, heat.ListFilter{Tags: []string{"st"}, States: []string{"IN_PROGRESS"}})
+	require.NoError(t, err)
+	require.Len(t, l, 1)
+	assert.Equal(t, busy, l[0].ID)
+	l, err = o.ListStacks(ctx, heat.ListFilter{Tags: []string{"st"}, States: []string{"COMPLETE", "FAILED"}})
+	require.NoError(t, err)
+	require.Len(t, l, 1)
+	assert.Equal(t, done, l[0].ID)
+	_, err = o.ListStacks(ctx, heat.ListFilter{States: []string{"IN_PROGRESS&x=1"}})
+	require.ErrorIs(t, err, errdefs.ErrInvalid)
+}
