@@ -148,30 +148,3 @@ func (m *Manager) settle(ctx context.Context, id string, fn func(*cluster.Cluste
 		return nil
 	}
 }
-
-// setGroups changes a cluster's stored node groups with fn.
-func (m *Manager) setGroups(ctx context.Context, id string, fn func(*cluster.NodeGroup)) error {
-	groups, err := m.groups(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, g := range groups {
-		for attempt := 1; ; attempt++ {
-			fn(g)
-			now := m.nowUTC()
-			g.UpdatedAt = &now
-			err := m.store.UpdateNodeGroup(ctx, g)
-			if errors.Is(err, errdefs.ErrConflict) && attempt < patchRetries*2 {
-				if g, err = m.store.GetNodeGroup(ctx, g.UUID); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-				return err
-			}
-			break
-		}
-	}
-	return nil
-}
