@@ -2,6 +2,12 @@ package magnum_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"regexp"
 	"slices"
@@ -13,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gomagnum/magnum"
+	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
@@ -202,4 +209,47 @@ func TestClusterLifecycleOnFakeCloud(t *testing.T) {
 	assert.Equal(t, []cluster.Status{cluster.CreateInProgress, cluster.CreateComplete,
 		cluster.UpdateInProgress, cluster.UpdateComplete, cluster.UpdateInProgress, cluster.UpdateComplete,
 		cluster.UpdateInProgress, cluster.UpdateComplete, cluster.DeleteInProgress, cluster.DeleteComplete}, seen)
+}
+
+func TestClusterCertificates(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, fakeK8sTemplate("k8s"))
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "tls", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+
+	caPEM, err := e.m.ClusterCA(ctx, "tls", "")
+	require.NoError(t, err)
+	block, _ := pem.Decode(caPEM)
+	require.NotNil(t, block)
+	ca, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	assert.True(t, ca.IsCA)
+	etcdPEM, err := e.m.ClusterCA(ctx, "tls", "etcd")
+	require.NoError(t, err)
+	assert.NotEqual(t, caPEM, etcdPEM)
+	_, err = e.m.ClusterCA(ctx, "tls", "bogus")
+	require.ErrorIs(t, err, errdefs.ErrInvalid)
+	_, err = e.m.ClusterCA(as(bob), c.UUID, "")
+	require.ErrorIs(t, err, errdefs.ErrNotFound, "another project's cluster is invisible")
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: "alice", Organization: []string{"system:masters"}}}, key)
+	require.NoError(t, err)
+	certPEM, err := e.m.SignCSR(ctx, "tls", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), "")
+	require.NoError(t, err)
+	block, _ = pem.Decode(certPEM)
+	require.NotNil(t, block)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	require.NoError(t, cert.CheckSignatureFrom(ca))
+
+	cfg, err := e.m.ClusterConfig(ctx, "tls", certs.KubeconfigOptions{})
+	require.NoError(t, err)
+	assert.Contains(t, string(cfg.Kubeconfig), c.APIAddress)
+	require.NotNil(t, cfg.Bundle)
 }

@@ -24,6 +24,10 @@ const (
 	ClusterUpdate Action = "cluster:update"
 	ClusterDelete Action = "cluster:delete"
 
+	CertificateGet    Action = "certificate:get"
+	CertificateCreate Action = "certificate:create"
+	CertificateRotate Action = "certificate:rotate_ca"
+
 	AllProjects Action = "all_projects" // see and act on every project's resources
 )
 
@@ -77,7 +81,8 @@ func (Default) Authorize(_ context.Context, c Caller, a Action, t Target) error 
 		if owner || (t.Public && !t.Hidden) {
 			return nil
 		}
-	case TemplateUpdate, TemplateDelete, ClusterGet, ClusterUpdate, ClusterDelete:
+	case TemplateUpdate, TemplateDelete, ClusterGet, ClusterUpdate, ClusterDelete,
+		CertificateGet, CertificateCreate, CertificateRotate:
 		if owner {
 			return nil
 		}

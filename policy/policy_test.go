@@ -41,6 +41,9 @@ func TestDefaultPolicy(t *testing.T) {
 		{policy.ClusterGet, private, true, false, false, true},
 		{policy.ClusterUpdate, private, true, false, false, true},
 		{policy.ClusterDelete, private, true, false, false, true},
+		{policy.CertificateGet, private, true, false, false, true},
+		{policy.CertificateCreate, private, true, false, false, true},
+		{policy.CertificateRotate, private, true, false, false, true},
 		{policy.AllProjects, private, false, false, false, true},
 		{"unknown:action", private, false, false, false, true},
 	}

@@ -1,0 +1,103 @@
+package magnum
+
+import (
+	"context"
+
+	"github.com/gomagnum/magnum/certs"
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/k8s"
+	"github.com/gomagnum/magnum/policy"
+)
+
+// Certs returns the certificate manager the Manager keeps the clusters'
+// CAs in (Config.Certs, or the in-memory default).
+func (m *Manager) Certs() *certs.Manager { return m.certs }
+
+// certCluster adapts a cluster to the certificate manager's view.
+func (m *Manager) certCluster(c *cluster.Cluster) certs.Cluster {
+	return certs.Cluster{UUID: c.UUID, Name: c.Name, ProjectID: c.ProjectID, UserID: c.UserID,
+		TrusteeUserID: m.cfg.Nodes.Trustee.UserID}
+}
+
+func requester(c policy.Caller) certs.Requester {
+	return certs.Requester{UserID: c.UserID, ProjectID: c.ProjectID, Roles: c.Roles, Admin: c.Admin}
+}
+
+// clusterWithCerts resolves a visible cluster for a certificate action; a
+// cluster whose CAs are not made yet is ErrConflict.
+func (m *Manager) clusterWithCerts(ctx context.Context, a policy.Action, ident string) (policy.Caller, *cluster.Cluster, error) {
+	caller, c, err := m.findCluster(ctx, a, ident)
+	if err != nil {
+		return caller, nil, err
+	}
+	if c.CACertRef == "" {
+		return caller, nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID,
+			Reason: "the cluster has no certificates yet (status " + string(c.Status) + ")"}
+	}
+	return caller, c, nil
+}
+
+// ClusterCA returns a cluster's CA certificate in PEM (Magnum's GET
+// /v1/certificates/{cluster}); caType "" is the cluster CA, else "etcd" or
+// "front-proxy".
+func (m *Manager) ClusterCA(ctx context.Context, ident string, caType string) ([]byte, error) {
+	ct, err := certs.ParseCAType(caType)
+	if err != nil {
+		return nil, err
+	}
+	_, c, err := m.clusterWithCerts(ctx, policy.CertificateGet, ident)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := m.certs.CA(ctx, c.UUID, ct)
+	if err != nil {
+		return nil, err
+	}
+	return certs.CertificatePEM(ca), nil
+}
+
+// SignCSR signs a PEM certificate request with one of the cluster's CAs
+// (Magnum's POST /v1/certificates). Unlike Magnum, the CSR's subject is not
+// copied blindly: the certificate manager's policy decides what the caller
+// gets (see package certs). The certificate comes back in PEM.
+func (m *Manager) SignCSR(ctx context.Context, ident string, csrPEM []byte, caType string) ([]byte, error) {
+	ct, err := certs.ParseCAType(caType)
+	if err != nil {
+		return nil, err
+	}
+	caller, c, err := m.clusterWithCerts(ctx, policy.CertificateCreate, ident)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := m.certs.SignCSR(ctx, certs.SignRequest{Cluster: m.certCluster(c), Requester: requester(caller), CAType: ct, CSR: csrPEM})
+	if err != nil {
+		return nil, err
+	}
+	return certs.CertificatePEM(cert), nil
+}
+
+// ClusterConfig makes a Kubernetes cluster's client configuration (Magnum's
+// `cluster-config`): a kubeconfig with a fresh admin client certificate
+// signed by the cluster CA (for the cluster's owner; the certificate
+// policy decides), or with TLS disabled a plain one. Other COEs are
+// ErrUnsupported for now.
+func (m *Manager) ClusterConfig(ctx context.Context, ident string, opts certs.KubeconfigOptions) (*k8s.ClientConfig, error) {
+	caller, c, err := m.findCluster(ctx, policy.CertificateCreate, ident)
+	if err != nil {
+		return nil, err
+	}
+	t, err := m.store.GetTemplate(ctx, c.ClusterTemplateID)
+	if err != nil {
+		return nil, err
+	}
+	if t.COE != k8s.COE {
+		return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: resCluster, ID: c.UUID,
+			Reason: "client configuration is available for Kubernetes clusters only, not " + t.COE}
+	}
+	if !t.TLSDisabled && c.CACertRef == "" {
+		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID, Reason: "the cluster has no certificates yet"}
+	}
+	req := certs.ClientRequest{Cluster: m.certCluster(c), Requester: requester(caller)}
+	return k8s.ClientConfigFor(ctx, m.certs, c, req, opts)
+}
