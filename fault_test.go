@@ -56,15 +56,14 @@ func faultLifecycle(ctx context.Context, m *magnum.Manager, name string) error {
 			got.NodeCount, got.NodeAddresses, got.StackID, stackID)
 	}
 
-	// The default worker group agrees with the cluster's count. (Its
-	// status is not checked: sync writes the cluster, then its groups, so
-	// Wait may return while the groups still say UPDATE_IN_PROGRESS.)
+	// The default worker group agrees with the cluster (sync writes both
+	// in one transaction, so Wait never sees one ahead of the other).
 	groups, err := m.NodeGroups(ctx, c.UUID)
 	if err != nil {
 		return fmt.Errorf("node groups: %w", err)
 	}
 	for _, g := range groups {
-		if g.IsDefault && g.Role == cluster.RoleWorker && g.NodeCount != 2 {
+		if g.IsDefault && g.Role == cluster.RoleWorker && (g.NodeCount != 2 || g.Status != cluster.UpdateComplete) {
 			return fmt.Errorf("resized cluster's worker group: node_count %d, status %s", g.NodeCount, g.Status)
 		}
 	}
