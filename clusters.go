@@ -301,16 +301,15 @@ func (m *Manager) DeleteCluster(ctx context.Context, ident string) error {
 	if err != nil {
 		return err
 	}
-	var prev cluster.Status
+	// settle announces the transition (once: a repeated delete only asks
+	// the cloud again).
 	err = m.settle(ctx, c.UUID, func(x *cluster.Cluster) bool {
-		prev = x.Status
 		x.Status, x.StatusReason = cluster.DeleteInProgress, "Stack DELETE started"
 		return true
 	})
 	if err != nil {
 		return err
 	}
-	m.emit(c, prev, cluster.DeleteInProgress)
 	m.log.InfoContext(ctx, "cluster delete started", "uuid", c.UUID, "name", c.Name)
 	m.background(c.UUID, func(ctx context.Context) { m.startDelete(ctx, t, c.UUID, d) })
 	return nil

@@ -49,13 +49,16 @@ func (m *Manager) emit(c *cluster.Cluster, from, to cluster.Status) {
 	for _, id := range sortedKeys(h.watchers) {
 		fns = append(fns, h.watchers[id])
 	}
-	if h.changed != nil {
-		close(h.changed)
-		h.changed = nil
-	}
+	changed := h.changed
+	h.changed = nil
 	h.mu.Unlock()
+	// Watchers first, then waiters: whoever Wait returns to has seen the
+	// transition through Watch already.
 	for _, fn := range fns {
 		fn(ev)
+	}
+	if changed != nil {
+		close(changed)
 	}
 }
 
