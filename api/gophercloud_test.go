@@ -1,0 +1,200 @@
+package api_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/certificates"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clusters"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clustertemplates"
+	"github.com/gophercloud/gophercloud/v2/pagination"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// containerInfra is a gophercloud client of the test server with a token.
+func (e *env) containerInfra(t testing.TB, token, microversion string) *gophercloud.ServiceClient {
+	t.Helper()
+	return &gophercloud.ServiceClient{
+		ProviderClient: &gophercloud.ProviderClient{TokenID: token, HTTPClient: *http.DefaultClient},
+		Endpoint:       e.srv.URL + "/v1/",
+		Type:           "container-infrastructure-management",
+		Microversion:   microversion,
+	}
+}
+
+// waitStatus polls the cluster through the client until it settles.
+func waitStatus(t *testing.T, ctx context.Context, c *gophercloud.ServiceClient, id string, want string) *clusters.Cluster {
+	t.Helper()
+	for ctx.Err() == nil {
+		got, err := clusters.Get(ctx, c, id).Extract()
+		require.NoError(t, err)
+		if got.Status == want {
+			return got
+		}
+		require.Contains(t, got.Status, "IN_PROGRESS", "cluster settled in %s: %s", got.Status, got.StatusReason)
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("cluster %s did not reach %s", id, want)
+	return nil
+}
+
+// TestGophercloudClient drives the handler with gophercloud's containerinfra
+// client: template create/get/list/update, cluster create/get/list (paged)/
+// update/resize, CA show, CSR signing, cluster and template delete.
+func TestGophercloudClient(t *testing.T) {
+	e := newEnv(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := e.containerInfra(t, "alice-token", "1.10")
+
+	ct, err := clustertemplates.Create(ctx, c, clustertemplates.CreateOpts{
+		Name: "k8s", COE: "kubernetes", ImageID: "fedora-atomic-latest", KeyPairID: "testkey",
+		ExternalNetworkID: "public", FlavorID: "m1.small", MasterFlavorID: "m1.medium",
+		Labels: map[string]string{"kube_tag": "v1.30.1"},
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, "kubernetes", ct.COE)
+	assert.Equal(t, "fedora-atomic", ct.ClusterDistro)
+	assert.True(t, ct.FloatingIPEnabled)
+
+	got, err := clustertemplates.Get(ctx, c, "k8s").Extract()
+	require.NoError(t, err)
+	assert.Equal(t, ct.UUID, got.UUID)
+
+	ct, err = clustertemplates.Update(ctx, c, ct.UUID, []clustertemplates.UpdateOpts{
+		{Op: clustertemplates.ReplaceOp, Path: "/labels", Value: "{'kube_tag': 'v1.31.0'}"},
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, "v1.31.0", ct.Labels["kube_tag"])
+
+	pages, err := clustertemplates.List(c, nil).AllPages(ctx)
+	require.NoError(t, err)
+	tpls, err := clustertemplates.ExtractClusterTemplates(pages)
+	require.NoError(t, err)
+	require.Len(t, tpls, 1)
+
+	// Two clusters, so that a list with limit 1 has to follow "next".
+	one, two := 1, 2
+	var ids []string
+	for _, name := range []string{"prod", "dev"} {
+		id, err := clusters.Create(ctx, c, clusters.CreateOpts{
+			Name: name, ClusterTemplateID: "k8s", NodeCount: &one, MasterCount: &one,
+			Labels: map[string]string{"kube_tag": "v1.31.0"},
+		}).Extract()
+		require.NoError(t, err)
+		require.NotEmpty(t, id)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		cl := waitStatus(t, ctx, c, id, "CREATE_COMPLETE")
+		assert.Equal(t, 1, cl.NodeCount)
+		assert.NotEmpty(t, cl.APIAddress)
+		assert.Equal(t, ct.UUID, cl.ClusterTemplateID)
+	}
+
+	var listed []string
+	err = clusters.List(c, clusters.ListOpts{Limit: 1, SortKey: "name", SortDir: "asc"}).EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
+		cs, err := clusters.ExtractClusters(p)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(cs), 1)
+		for _, cl := range cs {
+			listed = append(listed, cl.Name)
+		}
+		return true, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dev", "prod"}, listed, "two pages of one, by name")
+
+	detail, err := clusters.ListDetail(c, nil).AllPages(ctx)
+	require.NoError(t, err)
+	all, err := clusters.ExtractClusters(detail)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	assert.NotEmpty(t, all[0].APIAddress, "detail lists carry every field")
+
+	// Update node_count through PATCH, then resize through the action.
+	id, err := clusters.Update(ctx, c, "prod", []clusters.UpdateOpts{
+		{Op: clusters.ReplaceOp, Path: "/node_count", Value: two},
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], id)
+	cl := waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	assert.Equal(t, 2, cl.NodeCount)
+
+	three := 3
+	id, err = clusters.Resize(ctx, c, "prod", clusters.ResizeOpts{NodeCount: &three}).Extract()
+	require.NoError(t, err)
+	cl = waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	assert.Equal(t, 3, cl.NodeCount)
+	assert.Len(t, cl.NodeAddresses, 3)
+
+	// The cluster CA, then a CSR signed by it.
+	ca, err := certificates.Get(ctx, c, "prod").Extract()
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], ca.ClusterUUID)
+	caBlock, _ := pem.Decode([]byte(ca.PEM))
+	require.NotNil(t, caBlock, "CA PEM: %q", ca.PEM)
+	caCert, err := x509.ParseCertificate(caBlock.Bytes)
+	require.NoError(t, err)
+	assert.True(t, caCert.IsCA)
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: "alice", Organization: []string{"system:masters"}},
+	}, key)
+	require.NoError(t, err)
+	csrPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})
+	signed, err := certificates.Create(ctx, c, certificates.CreateOpts{ClusterUUID: ids[0], CSR: string(csrPEM)}).Extract()
+	require.NoError(t, err)
+	certBlock, _ := pem.Decode([]byte(signed.PEM))
+	require.NotNil(t, certBlock)
+	cert, err := x509.ParseCertificate(certBlock.Bytes)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	_, err = cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	assert.NoError(t, err, "the certificate chains to the cluster CA")
+
+	// Another project sees none of it.
+	bobc := e.containerInfra(t, "bob-token", "1.10")
+	_, err = clusters.Get(ctx, bobc, ids[0]).Extract()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound), "got %v", err)
+
+	// Delete both clusters, then the template.
+	for _, id := range ids {
+		require.NoError(t, clusters.Delete(ctx, c, id).ExtractErr())
+	}
+	for _, id := range ids {
+		for {
+			_, err := clusters.Get(ctx, c, id).Extract()
+			if gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
+				break
+			}
+			require.NoError(t, err)
+			require.NoError(t, ctx.Err())
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	require.NoError(t, clustertemplates.Delete(ctx, c, ct.UUID).ExtractErr())
+}
+
+// TestGophercloudDefaultVersionCannotResize: a client that asks for no
+// microversion gets 1.1, where resize does not exist yet (406).
+func TestGophercloudDefaultVersionCannotResize(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.containerInfra(t, "alice-token", "")
+	n := 2
+	_, err := clusters.Resize(context.Background(), c, "x", clusters.ResizeOpts{NodeCount: &n}).Extract()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotAcceptable), "got %v", err)
+}
