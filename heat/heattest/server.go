@@ -116,6 +116,7 @@ type Server struct {
 	byName         map[string]*stack // live stacks by name
 	floating       *allocator
 	parsed         map[[32]byte]*heat.Template // parsed templates by hash of name and bytes
+	identity       identity                    // users and trusts (identity.go)
 }
 
 // New starts a fake Heat. Close it when done.
@@ -173,6 +174,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/v3", s.serveIdentityVersion)
 	mux.HandleFunc("/v3/", s.serveIdentityVersion)
 	mux.HandleFunc("POST /v3/auth/tokens", s.serveToken)
+	s.identityRoutes(mux) // identity.go: users and trusts
 	mux.HandleFunc("/v1/", s.serveHeat)
 	var services []Service
 	seen := map[string]bool{}
@@ -360,12 +362,17 @@ type tokenRequest struct {
 					ID       string `json:"id"`
 					Name     string `json:"name"`
 					Password string `json:"password"`
+					Domain   struct {
+						ID   string `json:"id"`
+						Name string `json:"name"`
+					} `json:"domain"`
 				} `json:"user"`
 			} `json:"password"`
 			Token struct {
 				ID string `json:"id"`
 			} `json:"token"`
 		} `json:"identity"`
+		Scope json.RawMessage `json:"scope"`
 	} `json:"auth"`
 }
 
@@ -395,6 +402,9 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
+		if s.serveTrustToken(w, req) { // identity.go
+			return
+		}
 		writeKeystoneError(w, http.StatusUnauthorized, "The request you have made requires authentication.")
 		return
 	}
