@@ -1,0 +1,74 @@
+// Command magnum is gomagnum's command line, with OpenStack Magnum's command
+// names and flags, built on magnum.Manager.
+//
+// # Try it
+//
+//	go run ./cmd/magnum demo
+//
+// walks a Kubernetes cluster's life (template, 3 masters + 2 nodes, show,
+// kubeconfig, CSR signing, scale to 4, delete) on the embedded simulated
+// cloud, in one process and a temporary directory.
+//
+// # Usage
+//
+//	magnum [global options] <command> [options] [arguments]
+//
+//	magnum cluster-template-create --name mytemplate --coe kubernetes \
+//	    --image fedora-atomic-latest --keypair testkey --external-network public \
+//	    --flavor m1.small --master-flavor m1.medium --master-lb-enabled
+//	magnum cluster-create --name mycluster --cluster-template mytemplate \
+//	    --node-count 2 --master-count 3 --wait
+//	magnum cluster-list
+//	magnum cluster-show mycluster
+//	magnum cluster-update mycluster replace node_count=3 --wait
+//	magnum cluster-resize mycluster 4 --wait
+//	magnum ca-show --cluster mycluster
+//	magnum ca-sign --cluster mycluster --csr node.csr
+//	magnum cluster-config mycluster --dir ~/.kube/mycluster   # prints: export KUBECONFIG=...
+//	magnum stats-list
+//	magnum service-list
+//	magnum cluster-delete mycluster --wait
+//	magnum cluster-template-delete mytemplate
+//
+// Every command takes --help; `magnum --help` lists them all. Tables are the
+// default output, --format json is for scripts. Exit codes: 0 success,
+// 1 the operation failed, 2 bad usage or input (nothing was changed), 130
+// Ctrl-C while waiting (the operation goes on). Node groups, upgrades, CA
+// rotation and quotas are not supported yet: their commands say so and exit 1.
+//
+// # Clouds and state
+//
+// With --os-cloud (or OS_CLOUD and clouds.yaml) or the OS_* variables of an
+// openrc file, commands run against that OpenStack cloud through
+// openstack.Connect. Otherwise they run on the embedded simulated cloud
+// (package openstacktest: Keystone, Heat, Glance, Nova and Neutron on
+// loopback, with the seed images fedora-atomic-latest, coreos and
+// ubuntu-mesos, flavors m1.small, m1.medium and m1.magnum, keypair testkey
+// and networks public and private) and say so on one line of stderr. Each
+// simulated stack action takes --sim-stack-time (MAGNUM_SIM_STACK_TIME,
+// default 3s). The simulated cloud does not yet keep its stacks between
+// invocations: use --wait on cluster-create, or the demo.
+//
+// State lives in --state-dir (MAGNUM_STATE_DIR, default
+// $XDG_STATE_HOME/gomagnum, else ~/.local/state/gomagnum): magnum.db, the
+// SQLite store of templates, clusters and their certificate authorities, and
+// ca-seal.key (mode 0600, refused when others may read it), the AES-256 key
+// sealing the CA private keys inside the database. Losing the key loses the
+// CAs.
+//
+// There is no daemon: every command first runs the Manager's status sync
+// (magnum.Manager.SyncOnce) until it changes nothing, so cluster-show tells
+// the cloud's latest state. --wait follows an operation with plain progress
+// lines on stderr until it settles.
+//
+// The CLI acts as --user (MAGNUM_USER, default "admin") in --project
+// (MAGNUM_PROJECT, default "admin") with --roles (MAGNUM_ROLES, default
+// "admin"; the admin role grants admin rights such as service-list and
+// public templates): the owner of a local state directory administers it.
+// Pass e.g. --user alice --project team-a --roles member to act as a tenant.
+// Projects are not quota-limited by the CLI.
+//
+// On a real cloud, cluster nodes reach back with MAGNUM_SIGN_URL (the
+// certificate API), Keystone's URL and MAGNUM_TRUSTEE_USER /
+// MAGNUM_TRUSTEE_PASSWORD.
+package main

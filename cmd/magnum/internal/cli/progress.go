@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/gomagnum/magnum"
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/heat"
+)
+
+// trackedOrchestrator counts the stack submissions (create, update, delete)
+// that have returned, so a command can keep the process alive until the
+// Manager's background step has reached the cloud.
+type trackedOrchestrator struct {
+	heat.Orchestrator
+	submitted atomic.Int64
+}
+
+func (t *trackedOrchestrator) CreateStack(ctx context.Context, req heat.StackRequest) (string, error) {
+	defer t.submitted.Add(1)
+	return t.Orchestrator.CreateStack(ctx, req)
+}
+
+func (t *trackedOrchestrator) UpdateStack(ctx context.Context, id string, req heat.UpdateRequest) error {
+	defer t.submitted.Add(1)
+	return t.Orchestrator.UpdateStack(ctx, id, req)
+}
+
+func (t *trackedOrchestrator) DeleteStack(ctx context.Context, id string) error {
+	defer t.submitted.Add(1)
+	return t.Orchestrator.DeleteStack(ctx, id)
+}
+
+// syncNow moves in-flight clusters on before a command reads them: sync
+// ticks until one changes nothing (at most a few).
+func (e *env) syncNow(ctx context.Context) {
+	var changed atomic.Int64
+	stop := e.m.Watch(func(magnum.Event) { changed.Add(1) })
+	defer stop()
+	for range 5 {
+		before := changed.Load()
+		if err := e.m.SyncOnce(ctx); err != nil && e.g.debug {
+			fmt.Fprintf(e.io.Stderr, "magnum: sync: %v\n", err)
+		}
+		if changed.Load() == before {
+			return
+		}
+	}
+}
+
+// awaitSubmission keeps the process alive until the operation the command
+// started has been sent to the cloud (a stack create, update or delete
+// returned) or the cluster left its in-progress status, so exiting does
+// not cancel it. Sync would repeat a lost step, but only after a minute.
+func (e *env) awaitSubmission(ctx context.Context, before int64, ident string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if e.orch.submitted.Load() > before {
+			return
+		}
+		c, err := e.m.GetCluster(e.as(ctx), ident)
+		if err != nil || !c.Status.InProgress() {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *env) pollInterval() time.Duration {
+	switch {
+	case e.g.poll > 0:
+		return e.g.poll
+	case e.sim != nil:
+		return 250 * time.Millisecond
+	}
+	return 5 * time.Second
+}
+
+// follow syncs and prints a progress line at every change of the
+// cluster's status until it is no longer in progress; Ctrl-C stops the
+// waiting, never the operation. It returns the settled cluster (nil once
+// deleted), and an error when it settled in a failed status.
+func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error) {
+	wctx, cancel := e.interruptContext(ctx)
+	defer cancel()
+	start := time.Now()
+	var last string
+	name := ident
+	t := time.NewTicker(e.pollInterval())
+	defer t.Stop()
+	for {
+		if err := e.m.SyncOnce(wctx); err != nil && e.g.debug && wctx.Err() == nil {
+			fmt.Fprintf(e.io.Stderr, "magnum: sync: %v\n", err)
+		}
+		c, err := e.m.GetCluster(e.as(ctx), ident)
+		switch {
+		case errors.Is(err, errdefs.ErrNotFound):
+			fmt.Fprintf(e.progressOut(), "[%7s] %s: deleted\n", since(start), name)
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		name = c.Name
+		line := string(c.Status)
+		if c.StatusReason != "" {
+			line += " (" + c.StatusReason + ")"
+		}
+		if line != last {
+			fmt.Fprintf(e.progressOut(), "[%7s] %s: %s\n", since(start), c.Name, line)
+			last = line
+		}
+		if !c.Status.InProgress() {
+			if c.Status.Failed() {
+				return c, &errdefs.Error{Kind: errdefs.ErrUnavailable, Resource: "cluster", ID: c.Name,
+					Reason: fmt.Sprintf("%s: %s", c.Status, c.StatusReason)}
+			}
+			return c, nil
+		}
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return c, ctx.Err()
+			}
+			return c, errInterrupted
+		case <-t.C:
+		}
+	}
+}
+
+// progressOut is where progress lines go: stderr, so stdout stays the
+// command's result (the demo shows them on stdout).
+func (e *env) progressOut() io.Writer {
+	if e.progress != nil {
+		return e.progress
+	}
+	return e.io.Stderr
+}
