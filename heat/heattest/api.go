@@ -102,27 +102,45 @@ func (s *Server) stackAt(name, id string) (*stack, *apiError) {
 	return st, nil
 }
 
-func readBody(w http.ResponseWriter, r *http.Request) (*stackBody, *apiError) {
-	var body stackBody
+// readBody decodes a create or update body; raw is the JSON value read,
+// for the state file.
+func readBody(w http.ResponseWriter, r *http.Request) (*stackBody, json.RawMessage, *apiError) {
+	var raw json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20))
-	if err := dec.Decode(&body); err != nil {
-		return nil, badRequest("HTTPBadRequest", "The request body is not valid JSON: %v", err)
+	if err := dec.Decode(&raw); err != nil {
+		return nil, nil, badRequest("HTTPBadRequest", "The request body is not valid JSON: %v", err)
 	}
-	return &body, nil
+	var body stackBody
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return nil, nil, badRequest("HTTPBadRequest", "The request body is not valid JSON: %v", err)
+	}
+	return &body, raw, nil
+}
+
+// journalFailed is the answer to a change the fake made but could not
+// persist.
+func journalFailed(err error) *apiError {
+	return &apiError{status: http.StatusInternalServerError, typ: "StateNotPersisted", msg: err.Error()}
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	body, aerr := readBody(w, r)
+	body, raw, aerr := readBody(w, r)
 	if aerr != nil {
 		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return
 	}
 	sub, checked := s.checkCreate(body)
 	s.mu.Lock()
+	c := s.beginChange()
 	st, aerr := s.create(body, sub, checked)
+	var rec *record
 	var link, id string
 	if st != nil {
 		link, id = s.stackLink(st), st.id
+		rec = &record{Op: opCreate, Body: raw}
+	}
+	if err := s.commit(c, rec); err != nil {
+		aerr = journalFailed(err)
 	}
 	s.mu.Unlock()
 	if aerr != nil {
@@ -136,7 +154,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, st *stack, patch bool) {
-	body, aerr := readBody(w, r)
+	body, raw, aerr := readBody(w, r)
 	if aerr != nil {
 		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return
@@ -150,14 +168,28 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, st *stack,
 		s.mu.Unlock()
 		next, checked := s.checkUpdate(base, body, patch)
 		s.mu.Lock()
+		c := s.beginChange()
+		if c != nil {
+			// The change happens at c.at: what the stack is then is what
+			// a replay sees.
+			s.observe(st)
+		}
 		if st.serial != serial && !st.deleted {
+			_ = s.commit(c, nil)
 			s.mu.Unlock()
 			continue
 		}
+		var rec *record
 		if st.deleted {
 			aerr = &apiError{status: 404, typ: "EntityNotFound", msg: fmt.Sprintf("The Stack (%s) could not be found.", st.name)}
-		} else {
-			aerr = s.update(st, body, patch, next, checked)
+		} else if aerr = s.update(st, body, patch, next, checked); aerr == nil {
+			rec = &record{Op: opUpdate, Stack: st.id, Body: raw}
+			if patch {
+				rec.Op = opPatch
+			}
+		}
+		if err := s.commit(c, rec); err != nil {
+			aerr = journalFailed(err)
 		}
 		s.mu.Unlock()
 		break
@@ -173,14 +205,23 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, st *stack,
 
 func (s *Server) handleDelete(w http.ResponseWriter, st *stack) {
 	s.mu.Lock()
+	c := s.beginChange()
 	s.observe(st)
 	deleted := st.deleted
+	var rec *record
 	if !deleted && st.status() != "DELETE_IN_PROGRESS" {
 		s.remove(st)
+		rec = &record{Op: opDelete, Stack: st.id}
 	}
+	err := s.commit(c, rec)
 	s.mu.Unlock()
 	if deleted {
 		writeFault(w, http.StatusNotFound, "EntityNotFound", fmt.Sprintf("The Stack (%s) could not be found.", st.name))
+		return
+	}
+	if err != nil {
+		aerr := journalFailed(err)
+		writeFault(w, aerr.status, aerr.typ, aerr.msg)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

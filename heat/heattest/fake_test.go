@@ -260,7 +260,7 @@ func TestListFilters(t *testing.T) {
 }
 
 // orch logs in to srv through gophercloud.
-func orch(t *testing.T, srv *heattest.Server) *openstack.Orchestrator {
+func orch(t testing.TB, srv *heattest.Server) *openstack.Orchestrator {
 	t.Helper()
 	ao := srv.AuthOptions()
 	cloud, err := openstack.Connect(context.Background(), openstack.ConnectOptions{Auth: &ao})

@@ -11,8 +11,13 @@ import (
 	"time"
 )
 
-// KindIdentity counts the Keystone identity calls: users and trusts.
-const KindIdentity RequestKind = "identity" // /v3/users…, /v3/OS-TRUST/trusts…
+// The kinds of Keystone identity calls (users and trusts), for Requests
+// and Fault: reads (GET) and writes (POST, PATCH, DELETE) apart, so that a
+// fault can hit a create without hitting the lookup before it.
+const (
+	KindIdentityRead  RequestKind = "identity.read"  // GET /v3/users…, /v3/OS-TRUST/trusts…
+	KindIdentityWrite RequestKind = "identity.write" // POST, PATCH, DELETE of users and trusts
+)
 
 // TrusteeDomainID and TrusteeDomainName are a second Keystone domain every
 // fake has, besides "default", for per-cluster trustee users.
@@ -150,8 +155,12 @@ func (s *Server) identityRoutes(mux *http.ServeMux) {
 // tokens manage users and trusts (a trust-scoped token gets 403).
 func (s *Server) identityCall(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.count(KindIdentity)
-		s.log.Debug("heattest request", "method", r.Method, "path", r.URL.Path, "kind", string(KindIdentity))
+		kind := KindIdentityWrite
+		if r.Method == http.MethodGet {
+			kind = KindIdentityRead
+		}
+		s.count(kind)
+		s.log.Debug("heattest request", "method", r.Method, "path", r.URL.Path, "kind", string(kind))
 		token := r.Header.Get("X-Auth-Token")
 		if !s.validToken(token) {
 			writeKeystoneError(w, http.StatusUnauthorized, "The request you have made requires authentication.")
@@ -164,13 +173,13 @@ func (s *Server) identityCall(h http.HandlerFunc) http.HandlerFunc {
 			writeKeystoneError(w, http.StatusForbidden, "You are not authorized to perform the requested action.")
 			return
 		}
-		random := s.drawRandomFault(KindIdentity)
-		if s.applyFault(w, r, KindIdentity, false, random) {
+		random := s.drawRandomFault(kind)
+		if s.applyFault(w, r, kind, false, random) {
 			return
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		h(rec, r)
-		if s.applyFault(w, r, KindIdentity, true, random) {
+		if s.applyFault(w, r, kind, true, random) {
 			return
 		}
 		for k, v := range rec.header {

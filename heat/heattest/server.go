@@ -16,6 +16,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/journal"
 )
 
 // Options configure a Server. The zero value gives a fake whose stacks
@@ -52,8 +53,20 @@ type Options struct {
 	// Neutron this way). See Service.
 	Services []Service
 
-	// Seed makes IDs and random strings reproducible; 0 picks a random seed.
+	// Seed makes IDs and random strings reproducible; 0 picks a random seed
+	// (or, with a StateFile, the seed the file was started with).
 	Seed uint64
+	// StateFile, when set, persists the stacks in that file between
+	// processes: the server replays it when it starts (each change at its
+	// original time and from its original random state, so stack IDs,
+	// names, addresses and outputs come out the same), then appends every
+	// change it accepts — creates, updates, deletes, FailResource,
+	// ClearFaults — as one fsync'd JSON line. Actions in progress go on by
+	// Clock afterwards, so with ActionDuration they finish by wall-clock
+	// time across processes. Only one process may use a file at a time.
+	// Use Open to get the errors of a file that cannot be used; see
+	// StateError for the ones that do not stop the server.
+	StateFile string
 	// Logger receives a debug record per request; nil discards them.
 	Logger *slog.Logger
 }
@@ -99,13 +112,20 @@ func servicePath(p string) bool {
 type Server struct {
 	opts    Options
 	clock   Clock
+	clk     *pinClock
+	mux     *http.ServeMux
 	log     *slog.Logger
 	httpSrv *httptest.Server
 	closing chan struct{}
 	once    sync.Once
 
 	mu             sync.Mutex
+	seed           uint64
+	pcg            *rand.PCG
 	rng            *rand.Rand
+	journal        *journal.File // nil unless Options.StateFile is set
+	replaying      bool
+	stateErrs      []error
 	tokens         map[string]bool
 	counts         map[RequestKind]int
 	faults         []*activeFault
@@ -119,8 +139,25 @@ type Server struct {
 	identity       identity                    // users and trusts (identity.go)
 }
 
-// New starts a fake Heat. Close it when done.
+// New starts a fake Heat. Close it when done. With Options.StateFile set,
+// a file that cannot be used leaves the server without persistence and
+// the error in StateError; Open returns it instead.
 func New(opts Options) *Server {
+	s := newServer(opts)
+	s.start()
+	if opts.StateFile != "" {
+		if err := s.openState(); err != nil {
+			s.log.Error("heattest: state file not used", "err", err)
+			s.mu.Lock()
+			s.stateErrs = append(s.stateErrs, err)
+			s.mu.Unlock()
+		}
+	}
+	return s
+}
+
+// newServer makes a server with its defaults and routes, not yet serving.
+func newServer(opts Options) *Server {
 	if opts.ProjectID == "" {
 		opts.ProjectID = "5f0c9d4a6b1e4d2c8a3b7e9f1d2c3b4a"
 	}
@@ -146,21 +183,23 @@ func New(opts Options) *Server {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
+	base := opts.Clock
+	if base == nil {
+		base = realClock{}
+	}
 	s := &Server{
 		opts:    opts,
-		clock:   opts.Clock,
+		clk:     &pinClock{base: base},
 		log:     opts.Logger,
 		closing: make(chan struct{}),
-		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		tokens:  map[string]bool{},
 		counts:  map[RequestKind]int{},
 		stacks:  map[string]*stack{},
 		byName:  map[string]*stack{},
 		parsed:  map[[32]byte]*heat.Template{},
 	}
-	if s.clock == nil {
-		s.clock = realClock{}
-	}
+	s.clock = s.clk
+	s.reseed(seed)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -189,9 +228,19 @@ func New(opts Options) *Server {
 		mux.Handle(svc.Path+"/", s.authenticated(svc.Handler))
 	}
 	s.opts.Services = services
-	s.httpSrv = httptest.NewServer(mux)
+	s.mux = mux
 	return s
 }
+
+// reseed restarts the random source from seed.
+func (s *Server) reseed(seed uint64) {
+	s.seed = seed
+	s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	s.rng = rand.New(s.pcg)
+}
+
+// start begins serving.
+func (s *Server) start() { s.httpSrv = httptest.NewServer(s.mux) }
 
 // URL is the server's base URL (http://127.0.0.1:port).
 func (s *Server) URL() string { return s.httpSrv.URL }
@@ -224,6 +273,13 @@ func (s *Server) AuthOptions() gophercloud.AuthOptions {
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.closing) })
 	s.httpSrv.Close()
+	s.mu.Lock()
+	j := s.journal
+	s.journal = nil
+	s.mu.Unlock()
+	if j != nil {
+		_ = j.Close() // every record was synced when written
+	}
 }
 
 // ExpireTokens invalidates every token issued so far, so clients must log
@@ -287,7 +343,9 @@ func (s *Server) InjectFault(f Fault) {
 func (s *Server) FailResource(f ResourceFault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c := s.beginChange()
 	s.resourceFaults = append(s.resourceFaults, &activeResourceFault{ResourceFault: f})
+	_ = s.commit(c, &record{Op: opFail, Fault: &f}) // kept for StateError
 }
 
 // ClearFaults removes all request and resource faults, random ones
@@ -297,7 +355,9 @@ func (s *Server) ClearFaults() {
 	defer s.mu.Unlock()
 	s.faults = nil
 	s.random = nil
+	c := s.beginChange()
 	s.resourceFaults = nil
+	_ = s.commit(c, &record{Op: opClearFails}) // kept for StateError
 }
 
 // takeFault returns the fault that applies to a request of kind k at this

@@ -394,8 +394,13 @@ func (s *Server) observe(st *stack) {
 	}
 	now := s.clock.Now().UTC()
 	elapsed := now.Sub(p.started)
-	timedOut := st.timeoutMins > 0 && elapsed >= time.Duration(st.timeoutMins)*time.Minute && p.action != "DELETE"
-	if !timedOut && (p.polls < s.opts.PollsToComplete || elapsed < s.opts.ActionDuration) {
+	timeout := time.Duration(st.timeoutMins) * time.Minute
+	polled := p.polls >= s.opts.PollsToComplete || s.replaying // reads are not persisted
+	// An action read for the first time long after it could have finished
+	// (ActionDuration within the timeout, enough reads) finished then; it
+	// did not time out meanwhile.
+	timedOut := timeout > 0 && elapsed >= timeout && p.action != "DELETE" && !(polled && s.opts.ActionDuration < timeout)
+	if !timedOut && (!polled || elapsed < s.opts.ActionDuration) {
 		p.polls++
 		return
 	}

@@ -92,6 +92,7 @@ func (s *Server) newID(kind uint32) string {
 func (s *Server) AddImage(img Image) Image {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opAddImage, Image: ptr(cloneImage(img))})
 	if img.ID == "" {
 		img.ID = s.newID(0x1a6e)
 	}
@@ -110,6 +111,7 @@ func (s *Server) AddImage(img Image) Image {
 func (s *Server) AddFlavor(f Flavor) Flavor {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opAddFlavor, Flavor: &f})
 	if f.ID == "" {
 		f.ID = s.newID(0xf1a7)
 	}
@@ -121,6 +123,7 @@ func (s *Server) AddFlavor(f Flavor) Flavor {
 func (s *Server) AddKeypair(k Keypair) Keypair {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opAddKeypair, Keypair: &k})
 	if k.PublicKey == "" {
 		k.PublicKey = placeholderKey
 	}
@@ -140,6 +143,7 @@ func (s *Server) AddKeypair(k Keypair) Keypair {
 func (s *Server) AddNetwork(n Network) Network {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opAddNetwork, Network: &n})
 	if n.ID == "" {
 		n.ID = s.newID(0x2e7)
 	}
@@ -154,6 +158,7 @@ func (s *Server) AddNetwork(n Network) Network {
 func (s *Server) AddSubnet(sn Subnet) Subnet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opAddSubnet, Subnet: &sn})
 	if sn.ID == "" {
 		sn.ID = s.newID(0x5b)
 	}
@@ -173,6 +178,7 @@ func (s *Server) AddSubnet(sn Subnet) Subnet {
 func (s *Server) RemoveImage(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opRemoveImage, Key: id})
 	n := len(s.images)
 	s.images = slices.DeleteFunc(s.images, func(i Image) bool { return i.ID == id })
 	return len(s.images) < n
@@ -182,6 +188,7 @@ func (s *Server) RemoveImage(id string) bool {
 func (s *Server) RemoveFlavor(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opRemoveFlavor, Key: id})
 	n := len(s.flavors)
 	s.flavors = slices.DeleteFunc(s.flavors, func(f Flavor) bool { return f.ID == id })
 	return len(s.flavors) < n
@@ -191,6 +198,7 @@ func (s *Server) RemoveFlavor(id string) bool {
 func (s *Server) RemoveKeypair(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opRemoveKeypair, Key: name})
 	n := len(s.keypairs)
 	s.keypairs = slices.DeleteFunc(s.keypairs, func(k Keypair) bool { return k.Name == name })
 	return len(s.keypairs) < n
@@ -201,6 +209,7 @@ func (s *Server) RemoveKeypair(name string) bool {
 func (s *Server) RemoveNetwork(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.record(catalogRecord{Op: opRemoveNetwork, Key: id})
 	n := len(s.networks)
 	s.networks = slices.DeleteFunc(s.networks, func(o Network) bool { return o.ID == id })
 	s.subnets = slices.DeleteFunc(s.subnets, func(o Subnet) bool { return o.NetworkID == id })
@@ -299,6 +308,8 @@ func (s *Server) FlavorID(name string) string {
 	}
 	return ""
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func cloneImage(img Image) Image {
 	img.Properties = maps.Clone(img.Properties)

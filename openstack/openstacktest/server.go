@@ -12,6 +12,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 
 	"github.com/gomagnum/magnum/heat/heattest"
+	"github.com/gomagnum/magnum/internal/journal"
 	"github.com/gomagnum/magnum/openstack"
 )
 
@@ -39,6 +40,14 @@ type Options struct {
 	// page, with a link to the next. 0 means what the services do by
 	// default: Glance pages by 25, Nova and Neutron send everything.
 	PageSize int
+	// StateDir, when set, keeps the cloud in that directory between
+	// processes: stacks in HeatStateFile (Heat.StateFile, unless set, points
+	// there; see heattest.Options.StateFile), the catalog's Add* and
+	// Remove* calls in CatalogStateFile. A new directory starts with the
+	// seed catalog (unless Empty); an existing one is replayed instead.
+	// Only one process may use a directory at a time. Use Open to get the
+	// errors of a directory that cannot be used.
+	StateDir string
 }
 
 // Server is a fake OpenStack cloud: Keystone and Heat from heattest, plus
@@ -59,10 +68,28 @@ type Server struct {
 	subnets  []Subnet
 	counts   map[RequestKind]int
 	faults   []*activeFault
+
+	journal   *journal.File // nil unless Options.StateDir is set
+	stateErrs []error
 }
 
-// New starts a fake cloud. Close it when done.
+// New starts a fake cloud. Close it when done. With Options.StateDir set,
+// a directory that cannot be used leaves the server without persistence
+// and the error in StateError; Open returns it instead.
 func New(opts Options) *Server {
+	s, err := Open(opts)
+	if err == nil {
+		return s
+	}
+	opts.StateDir, opts.Heat.StateFile = "", ""
+	s, _ = Open(opts) // without a state directory Open cannot fail
+	s.stateErrs = append(s.stateErrs, err)
+	return s
+}
+
+// newServer makes the server and the Heat options that mount it; the
+// caller starts Heat.
+func newServer(opts Options) (*Server, heattest.Options) {
 	s := &Server{pageSize: opts.PageSize, counts: map[RequestKind]int{}, closing: make(chan struct{})}
 	mux := s.routes()
 	hopts := opts.Heat
@@ -71,17 +98,23 @@ func New(opts Options) *Server {
 		heattest.Service{Type: "compute", Name: "nova", Path: computePath, Handler: mux},
 		heattest.Service{Type: "network", Name: "neutron", Path: networkPath, Handler: mux},
 	)
-	s.heat = heattest.New(hopts)
-	if !opts.Empty {
-		s.seed()
+	if opts.StateDir != "" && hopts.StateFile == "" {
+		hopts.StateFile = filepath.Join(opts.StateDir, HeatStateFile)
 	}
-	return s
+	return s, hopts
 }
 
 // Close stops the server. Stalled requests are released first.
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.closing) })
 	s.heat.Close()
+	s.mu.Lock()
+	j := s.journal
+	s.journal = nil
+	s.mu.Unlock()
+	if j != nil {
+		_ = j.Close() // every record was synced when written
+	}
 }
 
 // Heat is the fake Heat (and Keystone): its stacks, faults and counters.
