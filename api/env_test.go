@@ -114,3 +114,8 @@ func errorOf(t testing.TB, r response) map[string]any {
 
 const k8sTemplate = `{"name":"k8s","coe":"kubernetes","image_id":"fedora-atomic-latest","keypair_id":"testkey",
 "external_network_id":"public","flavor_id":"m1.small","master_flavor_id":"m1.medium","labels":{"kube_tag":"v1.30.1"}}`
+
+// offlineTemplate is k8sTemplate for a Manager without a cloud (no image
+// lookup, so the distro is given).
+const offlineTemplate = `{"name":"k8s","coe":"kubernetes","image_id":"fedora-atomic-latest","cluster_distro":"fedora-atomic",
+"external_network_id":"public","labels":{"kube_tag":"v1.30.1"}}`
