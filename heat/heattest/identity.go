@@ -11,12 +11,14 @@ import (
 	"time"
 )
 
-// The kinds of Keystone identity calls (users and trusts), for Requests
-// and Fault: reads (GET) and writes (POST, PATCH, DELETE) apart, so that a
-// fault can hit a create without hitting the lookup before it.
+// The kinds of Keystone identity calls, for Requests and Fault: users and
+// trusts, reads (GET) and writes (POST, PATCH, DELETE) apart, so that a
+// fault can hit a trust create without hitting the user calls before it.
 const (
-	KindIdentityRead  RequestKind = "identity.read"  // GET /v3/users…, /v3/OS-TRUST/trusts…
-	KindIdentityWrite RequestKind = "identity.write" // POST, PATCH, DELETE of users and trusts
+	KindUserRead   RequestKind = "user.read"   // GET /v3/users[/{id}]
+	KindUserWrite  RequestKind = "user.write"  // POST /v3/users, PATCH and DELETE /v3/users/{id}
+	KindTrustRead  RequestKind = "trust.read"  // GET /v3/OS-TRUST/trusts[/{id}]
+	KindTrustWrite RequestKind = "trust.write" // POST /v3/OS-TRUST/trusts, DELETE …/{id}
 )
 
 // TrusteeDomainID and TrusteeDomainName are a second Keystone domain every
@@ -155,9 +157,14 @@ func (s *Server) identityRoutes(mux *http.ServeMux) {
 // tokens manage users and trusts (a trust-scoped token gets 403).
 func (s *Server) identityCall(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		kind := KindIdentityWrite
-		if r.Method == http.MethodGet {
-			kind = KindIdentityRead
+		kind := KindUserWrite
+		switch trust := strings.HasPrefix(r.URL.Path, "/v3/OS-TRUST/"); {
+		case trust && r.Method == http.MethodGet:
+			kind = KindTrustRead
+		case trust:
+			kind = KindTrustWrite
+		case r.Method == http.MethodGet:
+			kind = KindUserRead
 		}
 		s.count(kind)
 		s.log.Debug("heattest request", "method", r.Method, "path", r.URL.Path, "kind", string(kind))

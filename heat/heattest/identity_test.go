@@ -78,8 +78,8 @@ func TestIdentityUsers(t *testing.T) {
 	_, err = users.Get(ctx, ic, u.ID).Extract()
 	assert.Equal(t, http.StatusNotFound, statusOf(err))
 	assert.Len(t, srv.Users(), 1)
-	assert.Equal(t, 3, srv.Requests(heattest.KindIdentityRead), "list, get, get")
-	assert.Equal(t, 7, srv.Requests(heattest.KindIdentityWrite), "4 creates, 1 update, 2 deletes")
+	assert.Equal(t, 3, srv.Requests(heattest.KindUserRead), "list, get, get")
+	assert.Equal(t, 7, srv.Requests(heattest.KindUserWrite), "4 creates, 1 update, 2 deletes")
 }
 
 // A trust delegates the admin's roles to a trustee, who logs in with its
@@ -168,14 +168,14 @@ func TestIdentityFault(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	ic := identityClient(t, srv)
-	srv.InjectFault(heattest.Fault{Kind: heattest.KindIdentityRead, Status: http.StatusBadGateway})
+	srv.InjectFault(heattest.Fault{Kind: heattest.KindUserRead, Status: http.StatusBadGateway})
 	_, err := users.List(ic, nil).AllPages(ctx)
 	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadGateway))
-	srv.InjectFault(heattest.Fault{Kind: heattest.KindIdentityWrite, Status: http.StatusServiceUnavailable})
+	srv.InjectFault(heattest.Fault{Kind: heattest.KindUserWrite, Status: http.StatusServiceUnavailable})
 	_, err = users.Create(ctx, ic, users.CreateOpts{Name: "u", DomainID: heattest.TrusteeDomainID}).Extract()
 	assert.Equal(t, http.StatusServiceUnavailable, statusOf(err))
 	assert.Empty(t, srv.Users(), "a fault before the effect creates nothing")
-	srv.InjectFault(heattest.Fault{Kind: heattest.KindIdentityWrite, Status: http.StatusServiceUnavailable, AfterEffect: true})
+	srv.InjectFault(heattest.Fault{Kind: heattest.KindUserWrite, Status: http.StatusServiceUnavailable, AfterEffect: true})
 	_, err = users.Create(ctx, ic, users.CreateOpts{Name: "u", DomainID: heattest.TrusteeDomainID}).Extract()
 	require.Error(t, err)
 	assert.Len(t, srv.Users(), 1, "a fault after the effect: the user exists")
