@@ -93,6 +93,7 @@ func (c *magnumCLI) jsonOf(v any, args ...string) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.ok("demo", "--stack-time", "100ms")
 	out := r.stdout
@@ -114,6 +115,7 @@ func TestDemo(t *testing.T) {
 // The commands of Magnum's documentation, in order, each a separate
 // process sharing one state directory.
 func TestIssueFlowAcrossInvocations(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.ok("cluster-template-create", "--name", "mesos-cluster-template", "--image", "ubuntu-mesos",
 		"--keypair", "testkey", "--external-network", "public", "--dns-nameserver", "8.8.8.8",
@@ -204,6 +206,7 @@ func TestIssueFlowAcrossInvocations(t *testing.T) {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.ok("cluster-template-create", "--name", "k8s", "--coe", "kubernetes", "--image", "fedora-atomic-latest",
 		"--keypair", "testkey", "--external-network", "public", "--flavor", "m1.small")
@@ -258,6 +261,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 }
 
 func TestHelpAndUnsupported(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	r := c.ok("--help")
 	assert.Contains(t, r.stdout, "Usage: magnum [global options] <command>")

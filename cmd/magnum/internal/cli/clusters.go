@@ -153,6 +153,8 @@ func (e *env) afterSubmit(ctx context.Context, before int64, c *cluster.Cluster,
 		return nil
 	}
 	fmt.Fprintln(e.io.Stderr, accepted)
+	// Submitted first, so Ctrl-C while following cannot cancel the step.
+	e.awaitSubmission(ctx, before, c.UUID)
 	settled, err := e.follow(ctx, c.UUID)
 	if err != nil {
 		return err
@@ -202,6 +204,7 @@ func runClusterDelete(ctx context.Context, e *env, args []string) error {
 					continue
 				}
 				fmt.Fprintf(e.io.Stderr, "Request to delete cluster %s has been accepted.\n", id)
+				e.awaitSubmission(ctx, before, c.UUID)
 				_, err = e.follow(ctx, c.UUID)
 			}
 		}

@@ -96,7 +96,10 @@ func (e *env) open(ctx context.Context) error {
 		}
 		nodes.AuthURL = cloud.Provider.IdentityEndpoint
 	} else {
-		e.sim = openstacktest.New(simOptions(e.g.stateDir, e.g.simTime))
+		e.sim, err = newSim(simOptions(e.g.stateDir, e.g.simTime))
+		if err != nil {
+			return fmt.Errorf("simulated cloud state in %s: %w", e.g.stateDir, err)
+		}
 		e.closers = append(e.closers, func() error { e.sim.Close(); return nil })
 		if !e.quiet {
 			fmt.Fprintf(e.io.Stderr, "magnum: no cloud configured (--os-cloud, OS_CLOUD, OS_AUTH_URL): using the simulated cloud %q; state in %s\n", "sim", e.g.stateDir)
@@ -141,11 +144,17 @@ func (e *env) open(ctx context.Context) error {
 // per action on the wall clock.
 func simOptions(stateDir string, simTime time.Duration) openstacktest.Options {
 	opts := openstacktest.Options{Heat: heattest.Options{ActionDuration: simTime}}
-	// TODO(issue 9): persist the simulated cloud in filepath.Join(stateDir,
-	// simDir) once openstacktest can replay its state (the Options field is
-	// being added); until then simulated stacks live for one invocation.
-	_ = filepath.Join(stateDir, simDir)
+	// TODO(issue 9): keep the simulated cloud in the state directory once
+	// openstacktest can (Options.StateDir, being added): this line, then
+	// SimPersists = true and openstacktest.Open in newSim.
+	//	opts.StateDir = filepath.Join(stateDir, simDir)
+	_ = stateDir
 	return opts
+}
+
+// newSim starts the simulated cloud.
+func newSim(opts openstacktest.Options) (*openstacktest.Server, error) {
+	return openstacktest.New(opts), nil
 }
 
 func (e *env) logger() *slog.Logger {

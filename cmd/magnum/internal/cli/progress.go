@@ -101,9 +101,11 @@ func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error
 	name := ident
 	t := time.NewTicker(e.pollInterval())
 	defer t.Stop()
-	for {
-		if err := e.m.SyncOnce(wctx); err != nil && e.g.debug && wctx.Err() == nil {
-			fmt.Fprintf(e.io.Stderr, "magnum: sync: %v\n", err)
+	for first := true; ; first = false {
+		if !first {
+			if err := e.m.SyncOnce(wctx); err != nil && e.g.debug && wctx.Err() == nil {
+				fmt.Fprintf(e.io.Stderr, "magnum: sync: %v\n", err)
+			}
 		}
 		c, err := e.m.GetCluster(e.as(ctx), ident)
 		switch {
