@@ -33,7 +33,7 @@ func checkRender(ctx context.Context, sd heat.StackDriver, b *builder, c Case, r
 		return err
 	}
 	if err := safely(func() error { return sd.Validate(req) }); err != nil {
-		return fmt.Errorf("Validate: %w", err)
+		return fmt.Errorf("the driver's Validate: %w", err)
 	}
 	var sr heat.StackRequest
 	var f heat.Features

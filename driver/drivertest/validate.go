@@ -39,7 +39,7 @@ func checkGood(d driver.Driver, reg *driver.Registry, b *builder, c Case) error 
 		return nil
 	}
 	if err := v.Validate(b.request(c, t)); err != nil {
-		return fmt.Errorf("Validate refuses a cluster of a good template: %w", err)
+		return fmt.Errorf("the driver's Validate refuses a cluster of a good template: %w", err)
 	}
 	return nil
 }
