@@ -202,6 +202,33 @@ func (t *Trustees) Delete(ctx context.Context, userID, trustID string) error {
 	return nil
 }
 
+// FindUser returns the ID of a cluster's trustee user, found by its name
+// (TrusteeUsername) in the trustee domain: errdefs.ErrNotFound if there is
+// none. It finds the user of a Create whose caller lost the answer.
+func (t *Trustees) FindUser(ctx context.Context, clusterID, projectID string) (string, error) {
+	for _, f := range [][2]string{{"cluster_id", clusterID}, {"trustor_project_id", projectID}} {
+		if f[1] == "" {
+			return "", errdefs.Invalid(f[0], "required to find a trustee")
+		}
+		if err := checkRef(f[0], f[1]); err != nil {
+			return "", err
+		}
+	}
+	ic, err := identityClient(t.cloud)
+	if err != nil {
+		return "", err
+	}
+	name := TrusteeUsername(clusterID, projectID)
+	u, err := t.findUser(ctx, ic, name)
+	if err != nil {
+		return "", err
+	}
+	if u == nil {
+		return "", errdefs.NotFound("trustee user", name)
+	}
+	return u.ID, nil
+}
+
 func (t *Trustees) log() *slog.Logger {
 	if t.cloud.Lookup.Logger != nil {
 		return t.cloud.Lookup.Logger

@@ -67,10 +67,18 @@ func TestTrusteesCreateAndDelete(t *testing.T) {
 		ProjectID: req.TrustorProjectID, Impersonation: true, Roles: []string{"member"}}, ts[0])
 	require.NoError(t, loginAsTrustee(srv, got), "nodes log in with the password, scoped to the trust")
 
+	found, err := tr.FindUser(ctx, req.ClusterID, req.TrustorProjectID)
+	require.NoError(t, err)
+	assert.Equal(t, got.UserID, found)
+
 	require.NoError(t, tr.Delete(ctx, got.UserID, got.TrustID))
 	assert.Empty(t, srv.Heat().Users())
 	assert.Empty(t, srv.Heat().Trusts())
 	assert.Error(t, loginAsTrustee(srv, got))
+	_, err = tr.FindUser(ctx, req.ClusterID, req.TrustorProjectID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	_, err = tr.FindUser(ctx, "", req.TrustorProjectID)
+	assert.ErrorIs(t, err, errdefs.ErrInvalid)
 	assert.NoError(t, tr.Delete(ctx, got.UserID, got.TrustID), "deleting what is gone is fine")
 	assert.NoError(t, tr.Delete(ctx, "", ""))
 }

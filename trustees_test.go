@@ -1,0 +1,287 @@
+package magnum_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	magnum "github.com/gomagnum/magnum"
+	"github.com/gomagnum/magnum/certs"
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/driver"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/heat/heattest"
+	"github.com/gomagnum/magnum/openstack"
+	"github.com/gomagnum/magnum/openstack/openstacktest"
+	"github.com/gomagnum/magnum/store/sqlstore"
+)
+
+const trusteeClusterID = "6e0a9c1b-2f3d-4a5e-8b7c-9d0e1f2a3b4c"
+
+type trusteeEnv struct {
+	srv      *openstacktest.Server
+	trustees *openstack.Trustees
+	records  certs.RecordStore
+	keys     certs.StaticKeys
+	c        *cluster.Cluster
+}
+
+func newTrusteeEnv(t *testing.T) *trusteeEnv {
+	t.Helper()
+	srv := openstacktest.New(openstacktest.Options{})
+	t.Cleanup(srv.Close)
+	cloud, err := srv.Connect(context.Background())
+	require.NoError(t, err)
+	cloud.Lookup.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // retries without waiting
+	tr, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	require.NoError(t, err)
+	return &trusteeEnv{
+		srv: srv, trustees: tr, records: certs.NewMemRecordStore(),
+		keys: certs.StaticKeys{Current: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}},
+		c: &cluster.Cluster{UUID: trusteeClusterID, Name: "prod", ProjectID: srv.Heat().ProjectID(),
+			UserID: srv.Heat().AdminUserID()},
+	}
+}
+
+func (e *trusteeEnv) provider(t *testing.T, keys certs.KeyProvider) *magnum.KeystoneTrustees {
+	t.Helper()
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: e.trustees, Records: e.records, Keys: keys})
+	require.NoError(t, err)
+	return kt
+}
+
+// canLogin does what a node does with the credentials.
+func (e *trusteeEnv) canLogin(got driver.Trustee) error {
+	_, err := config.NewProviderClient(context.Background(), gophercloud.AuthOptions{
+		IdentityEndpoint: e.srv.Heat().IdentityEndpoint(), UserID: got.UserID, Password: got.Password,
+		Scope: &gophercloud.AuthScope{TrustID: got.TrustID}})
+	return err
+}
+
+func TestKeystoneTrusteesSealed(t *testing.T) {
+	e := newTrusteeEnv(t)
+	ctx := context.Background()
+	kt := e.provider(t, e.keys)
+
+	got, err := kt.CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+	require.NotEmpty(t, got.UserID)
+	require.NotEmpty(t, got.TrustID)
+	require.NotEmpty(t, got.Password)
+	require.NoError(t, e.canLogin(got))
+
+	raw, err := e.records.Get(ctx, "trustee/"+trusteeClusterID)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), got.Password, "never stored in the clear")
+	assert.NotContains(t, string(raw), base64.StdEncoding.EncodeToString([]byte(got.Password)))
+
+	// Re-renders get the same credentials without touching Keystone.
+	writes := e.srv.Heat().Requests(heattest.KindUserWrite) + e.srv.Heat().Requests(heattest.KindTrustWrite)
+	again, err := kt.CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+	assert.Equal(t, got, again)
+	assert.Equal(t, writes, e.srv.Heat().Requests(heattest.KindUserWrite)+e.srv.Heat().Requests(heattest.KindTrustWrite))
+	assert.Len(t, e.srv.Heat().Users(), 1)
+
+	// Another process with the same records and keys, and after the
+	// current key changed, reads it back.
+	rotated := certs.StaticKeys{Current: "k2", Keys: map[string][]byte{"k1": e.keys.Keys["k1"], "k2": bytes.Repeat([]byte{2}, 16)}}
+	read, err := e.provider(t, rotated).Trustee(ctx, trusteeClusterID)
+	require.NoError(t, err)
+	assert.Equal(t, got, read)
+
+	_, err = kt.Trustee(ctx, "1f2e3d4c-0000-4000-8000-000000000000")
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+}
+
+func TestKeystoneTrusteesUnreadable(t *testing.T) {
+	e := newTrusteeEnv(t)
+	ctx := context.Background()
+	got, err := e.provider(t, e.keys).CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+	raw, err := e.records.Get(ctx, "trustee/"+trusteeClusterID)
+	require.NoError(t, err)
+
+	wrong := certs.StaticKeys{Current: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{9}, 32)}}
+	_, err = e.provider(t, wrong).CreateTrustee(ctx, e.c)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	assert.ErrorIs(t, err, certs.ErrKeyMismatch)
+	assert.NotContains(t, err.Error(), got.Password)
+
+	missing := certs.StaticKeys{Current: "k3", Keys: map[string][]byte{"k3": bytes.Repeat([]byte{3}, 32)}}
+	_, err = e.provider(t, missing).Trustee(ctx, trusteeClusterID)
+	assert.ErrorIs(t, err, certs.ErrKeyUnavailable)
+	assert.Len(t, e.srv.Heat().Users(), 1, "an unreadable record is not replaced behind the nodes' back")
+
+	// Altered: another trust ID, or the record moved to another cluster.
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal(raw, &rec))
+	rec["trust_id"] = "0123456789abcdef0123456789abcdef"
+	altered, err := json.Marshal(rec)
+	require.NoError(t, err)
+	require.NoError(t, e.records.Swap(ctx, "trustee/"+trusteeClusterID, raw, altered))
+	_, err = e.provider(t, e.keys).Trustee(ctx, trusteeClusterID)
+	assert.ErrorIs(t, err, certs.ErrKeyMismatch)
+	require.NoError(t, e.records.Swap(ctx, "trustee/"+trusteeClusterID, altered, raw))
+
+	const other = "7f1b0d2c-3a4e-4b5f-9c8d-0e1f2a3b4c5d"
+	require.NoError(t, e.records.Create(ctx, "trustee/"+other, raw))
+	_, err = e.provider(t, e.keys).Trustee(ctx, other)
+	assert.ErrorIs(t, err, certs.ErrKeyMismatch)
+
+	require.NoError(t, e.records.Create(ctx, "trustee/junk", []byte("{not json")))
+	_, err = e.provider(t, e.keys).Trustee(ctx, "junk")
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+}
+
+func TestKeystoneTrusteesDelete(t *testing.T) {
+	e := newTrusteeEnv(t)
+	ctx := context.Background()
+	kt := e.provider(t, e.keys)
+	got, err := kt.CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+
+	require.NoError(t, kt.DeleteTrustee(ctx, e.c), "IDs from the record")
+	assert.Empty(t, e.srv.Heat().Users())
+	assert.Empty(t, e.srv.Heat().Trusts())
+	_, err = e.records.Get(ctx, "trustee/"+trusteeClusterID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	assert.Error(t, e.canLogin(got))
+	assert.NoError(t, kt.DeleteTrustee(ctx, e.c), "again: nothing left, no error")
+
+	// A create that crashed after Keystone but before the record: the
+	// user is found by name.
+	_, err = e.trustees.Create(ctx, openstack.TrusteeRequest{ClusterID: e.c.UUID, TrustorUserID: e.c.UserID,
+		TrustorProjectID: e.c.ProjectID})
+	require.NoError(t, err)
+	require.Len(t, e.srv.Heat().Users(), 1)
+	require.NoError(t, kt.DeleteTrustee(ctx, e.c))
+	assert.Empty(t, e.srv.Heat().Users())
+	assert.Empty(t, e.srv.Heat().Trusts())
+
+	// A Keystone failure keeps the record for the retry.
+	_, err = kt.CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+	e.srv.Heat().InjectFault(heattest.Fault{Kind: heattest.KindUserWrite, Status: 500, Times: 10})
+	assert.ErrorIs(t, kt.DeleteTrustee(ctx, e.c), errdefs.ErrUnavailable)
+	e.srv.Heat().ClearFaults()
+	_, err = e.records.Get(ctx, "trustee/"+trusteeClusterID)
+	require.NoError(t, err)
+	require.NoError(t, kt.DeleteTrustee(ctx, e.c))
+	assert.Empty(t, e.srv.Heat().Users())
+}
+
+func TestKeystoneTrusteesFailures(t *testing.T) {
+	e := newTrusteeEnv(t)
+	ctx := context.Background()
+
+	_, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Keys: e.keys})
+	assert.ErrorIs(t, err, errdefs.ErrInvalid)
+	_, err = magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: e.trustees})
+	assert.ErrorIs(t, err, errdefs.ErrInvalid)
+
+	kt := e.provider(t, e.keys)
+	for _, c := range []*cluster.Cluster{nil, {}, {UUID: trusteeClusterID}, {UUID: trusteeClusterID, UserID: "u"}} {
+		_, err := kt.CreateTrustee(ctx, c)
+		assert.ErrorIs(t, err, errdefs.ErrInvalid)
+	}
+	assert.ErrorIs(t, kt.DeleteTrustee(ctx, &cluster.Cluster{}), errdefs.ErrInvalid)
+
+	// No usable key: nothing is made in Keystone.
+	bad := certs.StaticKeys{Current: "short", Keys: map[string][]byte{"short": {1, 2, 3}}}
+	_, err = e.provider(t, bad).CreateTrustee(ctx, e.c)
+	assert.ErrorIs(t, err, certs.ErrKeyUnavailable)
+	assert.Empty(t, e.srv.Heat().Users())
+
+	// Keystone refuses: no record is stored.
+	e.srv.Heat().InjectFault(heattest.Fault{Kind: heattest.KindTrustWrite, Status: 403})
+	_, err = kt.CreateTrustee(ctx, e.c)
+	assert.ErrorIs(t, err, errdefs.ErrForbidden)
+	_, err = e.records.Get(ctx, "trustee/"+trusteeClusterID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	got, err := kt.CreateTrustee(ctx, e.c)
+	require.NoError(t, err, "the retry adopts the user made before")
+	assert.Len(t, e.srv.Heat().Users(), 1)
+	assert.NoError(t, e.canLogin(got))
+
+	// Roles per cluster.
+	e2 := newTrusteeEnv(t)
+	withRoles, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: e2.trustees, Keys: e2.keys,
+		Roles: func(*cluster.Cluster) []string { return []string{"heat_stack_owner"} }})
+	require.NoError(t, err)
+	_, err = withRoles.CreateTrustee(ctx, e2.c)
+	require.NoError(t, err)
+	ts := e2.srv.Heat().Trusts()
+	require.Len(t, ts, 1)
+	assert.Equal(t, []string{"heat_stack_owner"}, ts[0].Roles)
+}
+
+// The sealed records live in the project's database next to the clusters.
+func TestKeystoneTrusteesSQLStore(t *testing.T) {
+	e := newTrusteeEnv(t)
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "magnum.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	defer func() { _ = st.Close() }()
+	e.records = st.Records("trustees")
+	got, err := e.provider(t, e.keys).CreateTrustee(ctx, e.c)
+	require.NoError(t, err)
+	read, err := e.provider(t, e.keys).Trustee(ctx, trusteeClusterID)
+	require.NoError(t, err)
+	assert.Equal(t, got, read)
+	require.NoError(t, e.provider(t, e.keys).DeleteTrustee(ctx, e.c))
+	_, err = st.Records("trustees").Get(ctx, "trustee/"+trusteeClusterID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+}
+
+// Per-cluster trustees on the fake cloud: created once, read back sealed,
+// deleted with the cluster.
+func ExampleKeystoneTrustees() {
+	ctx := context.Background()
+	srv := openstacktest.New(openstacktest.Options{})
+	defer srv.Close()
+	cloud, err := srv.Connect(ctx)
+	if err != nil {
+		panic(err)
+	}
+	keys, err := certs.NewEphemeralKeys() // production: keys from a KMS or secret store
+	if err != nil {
+		panic(err)
+	}
+	trustees, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	if err != nil {
+		panic(err)
+	}
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: trustees, Keys: keys})
+	if err != nil {
+		panic(err)
+	}
+	c := &cluster.Cluster{UUID: "6e0a9c1b-2f3d-4a5e-8b7c-9d0e1f2a3b4c", Name: "prod",
+		ProjectID: srv.Heat().ProjectID(), UserID: srv.Heat().AdminUserID()}
+	first, err := kt.CreateTrustee(ctx, c)
+	if err != nil {
+		panic(err)
+	}
+	again, err := kt.CreateTrustee(ctx, c)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("same credentials:", first == again, "users:", len(srv.Heat().Users()))
+	if err := kt.DeleteTrustee(ctx, c); err != nil {
+		panic(err)
+	}
+	fmt.Println("users after delete:", len(srv.Heat().Users()))
+	// Output:
+	// same credentials: true users: 1
+	// users after delete: 0
+}
