@@ -17,7 +17,7 @@ import (
 // benchEnv is an env with n settled clusters of alice's.
 func benchEnv(b *testing.B, n int) (*env, []string) {
 	b.Helper()
-	e := newEnv(b, true)
+	e := newEnvSync(b, true, 50*time.Millisecond) // a quiet sync loop, as in production
 	r := e.do(b, "POST", "/v1/clustertemplates", "alice-token", "", k8sTemplate)
 	require.Equal(b, http.StatusCreated, r.status, r.raw)
 	ctx, cancel := context.WithTimeout(policy.WithCaller(context.Background(), alice), 2*time.Minute)

@@ -40,7 +40,13 @@ type env struct {
 // newEnv starts a fake cloud, a Manager syncing on it, and the API over it.
 func newEnv(t testing.TB, cloudy bool) *env {
 	t.Helper()
-	cfg := magnum.Config{Quota: &store.Quota{}, SyncInterval: 5 * time.Millisecond, ResumeAfter: time.Hour, Host: "api-test"}
+	return newEnvSync(t, cloudy, 5*time.Millisecond)
+}
+
+// newEnvSync is newEnv with the Manager's sync interval.
+func newEnvSync(t testing.TB, cloudy bool, interval time.Duration) *env {
+	t.Helper()
+	cfg := magnum.Config{Quota: &store.Quota{}, SyncInterval: interval, ResumeAfter: time.Hour, Host: "api-test"}
 	if cloudy {
 		fake := openstacktest.New(openstacktest.Options{Heat: heattest.Options{PollsToComplete: 1}})
 		t.Cleanup(fake.Close)

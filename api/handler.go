@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -75,7 +74,7 @@ func New(cfg Config) (http.Handler, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	h := &handler{cfg: cfg, mgr: cfg.Manager, auth: cfg.Authenticator, log: cfg.Logger, newReq: cfg.NewRequestID}
 	if h.log == nil {
-		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.newReq == nil {
 		h.newReq = newRequestID
