@@ -42,6 +42,9 @@ type Config struct {
 	PublicURL string
 	// NewRequestID makes request ids. Nil: "req-" and a random UUID.
 	NewRequestID func() string
+	// IdentityURI is the Keystone URL 401 answers point clients to
+	// (WWW-Authenticate: Keystone uri="..."). Empty: the header names no URI.
+	IdentityURI string
 }
 
 // handler is the http.Handler New returns.
@@ -145,7 +148,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller, err := h.auth.Authenticate(r)
 	if err != nil {
 		if errors.Is(err, ErrUnauthenticated) {
-			sw.Header().Set("WWW-Authenticate", `Keystone uri="unknown"`)
+			sw.Header().Set("WWW-Authenticate", h.challenge())
 		}
 		h.writeError(sw, r, err)
 		return
@@ -199,4 +202,12 @@ func (h *handler) baseURL(r *http.Request) string {
 		host = "localhost"
 	}
 	return scheme + "://" + host
+}
+
+// challenge is the WWW-Authenticate value of a 401.
+func (h *handler) challenge() string {
+	if h.cfg.IdentityURI == "" || strings.ContainsAny(h.cfg.IdentityURI, "\"\r\n") {
+		return "Keystone"
+	}
+	return `Keystone uri="` + h.cfg.IdentityURI + `"`
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gomagnum/magnum/api"
+	"github.com/gomagnum/magnum/policy"
 )
 
 // lockedBuffer is a log sink safe for the server's goroutines.
@@ -115,4 +116,29 @@ func TestPaginationNextLink(t *testing.T) {
 	for _, q := range []string{"limit=0", "limit=-1", "limit=x", "sort_dir=up", "sort_key=password", "marker=00000000-0000-0000-0000-000000000000"} {
 		assert.Equal(t, http.StatusBadRequest, e.do(t, "GET", "/v1/clustertemplates?"+q, "alice-token", "", "").status, q)
 	}
+}
+
+func TestPanicsBecome500(t *testing.T) {
+	e := newEnv(t, false)
+	var logs lockedBuffer
+	h, err := api.New(api.Config{
+		Manager:       e.mgr,
+		Authenticator: api.AuthenticatorFunc(func(*http.Request) (policy.Caller, error) { panic("authenticator bug") }),
+		Logger:        slog.New(slog.NewJSONHandler(&logs, nil)),
+		IdentityURI:   "http://keystone.example/v3",
+	})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/clusters", nil))
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"code":"server"`)
+	assert.NotContains(t, rec.Body.String(), "authenticator bug", "internal details stay in the logs")
+	assert.Contains(t, logs.String(), "authenticator bug")
+
+	h, err = api.New(api.Config{Manager: e.mgr, Authenticator: tokens, IdentityURI: "http://keystone.example/v3"})
+	require.NoError(t, err)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/clusters", nil))
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Equal(t, `Keystone uri="http://keystone.example/v3"`, rec.Header().Get("WWW-Authenticate"))
 }
