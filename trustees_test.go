@@ -285,3 +285,105 @@ func ExampleKeystoneTrustees() {
 	// same credentials: true users: 1
 	// users after delete: 0
 }
+
+// Whatever a stored record holds, reading it never panics, and it opens
+// only to the credentials that were sealed.
+func FuzzKeystoneTrusteesRecord(f *testing.F) {
+	srv := openstacktest.New(openstacktest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	cloud, err := srv.Connect(ctx)
+	require.NoError(f, err)
+	tr, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	require.NoError(f, err)
+	records := certs.NewMemRecordStore()
+	// A key of this process only: fuzz workers rebuild this setup, and a
+	// record sealed by another process must not open here.
+	keys, err := certs.NewEphemeralKeys()
+	require.NoError(f, err)
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: tr, Records: records, Keys: keys})
+	require.NoError(f, err)
+	want, err := kt.CreateTrustee(ctx, &cluster.Cluster{UUID: trusteeClusterID, ProjectID: srv.Heat().ProjectID(), UserID: srv.Heat().AdminUserID()})
+	require.NoError(f, err)
+	valid, err := records.Get(ctx, "trustee/"+trusteeClusterID)
+	require.NoError(f, err)
+	f.Add(valid)
+	f.Add([]byte(`{"v":1,"user_id":"u","kid":"k1","nonce":"AAAAAAAAAAAAAAAA","password":"AAAA"}`))
+	f.Add([]byte(`{"v":1,"user_id":"u","kid":"k1","nonce":"AA==","password":"AAAA"}`))
+	f.Add([]byte(`{"v":2}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, value []byte) {
+		const id = "fuzz"
+		_ = records.Delete(ctx, "trustee/"+id)
+		if err := records.Create(ctx, "trustee/"+id, value); err != nil {
+			t.Skip()
+		}
+		// Sealed for trusteeClusterID: under another ID nothing opens.
+		_, err := kt.Trustee(ctx, id)
+		require.Error(t, err)
+		var de *errdefs.Error
+		require.ErrorAs(t, err, &de)
+		require.NotContains(t, err.Error(), want.Password)
+
+		prev, err := records.Get(ctx, "trustee/"+trusteeClusterID)
+		require.NoError(t, err)
+		require.NoError(t, records.Swap(ctx, "trustee/"+trusteeClusterID, prev, value))
+		defer func() { _ = records.Swap(ctx, "trustee/"+trusteeClusterID, value, valid) }()
+		got, err := kt.Trustee(ctx, trusteeClusterID)
+		if err == nil {
+			require.Equal(t, want, got, "a record opens only to what was sealed")
+		}
+	})
+}
+
+// The cost of a re-render's CreateTrustee once the trustee exists: one
+// record read and one AES-GCM open, no Keystone call.
+func BenchmarkKeystoneTrusteesExisting(b *testing.B) {
+	srv := openstacktest.New(openstacktest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	cloud, err := srv.Connect(ctx)
+	require.NoError(b, err)
+	tr, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	require.NoError(b, err)
+	keys := certs.StaticKeys{Current: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}}
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: tr, Keys: keys})
+	require.NoError(b, err)
+	c := &cluster.Cluster{UUID: trusteeClusterID, ProjectID: srv.Heat().ProjectID(), UserID: srv.Heat().AdminUserID()}
+	_, err = kt.CreateTrustee(ctx, c)
+	require.NoError(b, err)
+	srv.ResetCounts()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := kt.CreateTrustee(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := srv.Heat().TotalRequests(); n != 0 {
+		b.Fatalf("%d cloud requests for existing trustees", n)
+	}
+}
+
+// A first CreateTrustee on the fake cloud: user lookup, user create, trust
+// create, seal and store (loopback HTTP dominates).
+func BenchmarkKeystoneTrusteesCreate(b *testing.B) {
+	srv := openstacktest.New(openstacktest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	cloud, err := srv.Connect(ctx)
+	require.NoError(b, err)
+	tr, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	require.NoError(b, err)
+	keys := certs.StaticKeys{Current: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}}
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: tr, Keys: keys})
+	require.NoError(b, err)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		c := &cluster.Cluster{UUID: fmt.Sprintf("bench-%d", i), ProjectID: srv.Heat().ProjectID(), UserID: srv.Heat().AdminUserID()}
+		if _, err := kt.CreateTrustee(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
