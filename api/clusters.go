@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,32 +148,10 @@ func (h *handler) createCluster(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := h.mgr.CreateCluster(r.Context(), req)
 	if err != nil {
-		// Magnum answers an unknown template on cluster create with 400.
-		if errors.Is(err, errdefs.ErrNotFound) && isTemplateNotFound(err) {
-			err = errdefs.Invalid("cluster_template_id", "%s", err.Error())
-		}
 		h.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, uuidBody{UUID: c.UUID})
-}
-
-// isTemplateNotFound reports whether a not-found error is about the template.
-func isTemplateNotFound(err error) bool {
-	if e, ok := err.(*errdefs.Error); ok && (e.Resource == "clustertemplate" || e.Field == "cluster_template_id") {
-		return true
-	}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		return isTemplateNotFound(u.Unwrap())
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			if e != nil && isTemplateNotFound(e) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func zeroNodes(v Version) error {

@@ -44,9 +44,13 @@ type errorItem struct {
 }
 
 // statusOf maps an error to its HTTP status, as Magnum maps its exceptions.
+// The kind of the outermost *errdefs.Error decides, so that a Manager error
+// of kind ErrInvalid caused by a lookup's ErrNotFound (an unknown template on
+// cluster create) stays a 400, as in Magnum.
 func statusOf(err error) int {
 	var se *statusError
 	var mbe *http.MaxBytesError
+	var ee *errdefs.Error
 	switch {
 	case errors.As(err, &se):
 		return se.status
@@ -54,6 +58,17 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrUnauthenticated):
 		return http.StatusUnauthorized
+	case errors.As(err, &ee) && ee.Kind != nil:
+		if st := kindStatus(ee.Kind); st != http.StatusInternalServerError {
+			return st
+		}
+	}
+	return kindStatus(err)
+}
+
+// kindStatus maps the errdefs kinds.
+func kindStatus(err error) int {
+	switch {
 	case errors.Is(err, errdefs.ErrForbidden): // includes ErrQuotaExceeded
 		return http.StatusForbidden
 	case errors.Is(err, errdefs.ErrNotFound):
