@@ -35,6 +35,24 @@
 // same Keystone and lists them in its catalog; openstack/openstacktest uses
 // it to add Glance, Nova and Neutron.
 //
+// Options.StateFile keeps the stacks in a file between processes, for a
+// simulated cloud that outlives one (a CLI that starts the fake, runs a
+// command and exits). Every change the fake accepts — a create, update,
+// patch or delete with its request body, FailResource, ClearFaults — is
+// appended as one fsync'd JSON line with its time and the random state it
+// began from. A server opened on the file replays the lines in order, each
+// at its own time, so stack IDs, names, addresses, random strings and
+// outputs come out identical; then its Clock takes over, so that with
+// ActionDuration an action begun in one process has finished in a later
+// one once the time has passed. Reads are not recorded: during replay
+// actions finish on time alone, and PollsToComplete counts the reads of
+// the current process. A torn last line (a process killed mid-write) is
+// dropped and reported by StateError; Open returns the errors of a file
+// that cannot be used at all. Tokens, request faults and counters do not
+// persist; clients log in again. One process at a time may use a file.
+//
+//	srv, err := heattest.Open(heattest.Options{StateFile: "/var/tmp/sim/heat.jsonl", ActionDuration: 30 * time.Second})
+//
 // What it does not do: events, stack actions (suspend, check, cancel),
 // template_url or environment_files, validate, AWS (CFN) templates,
 // AutoScalingGroup members, signals. Unknown resource types are rejected as

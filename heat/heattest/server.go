@@ -125,6 +125,9 @@ type Server struct {
 	rng            *rand.Rand
 	journal        *journal.File // nil unless Options.StateFile is set
 	replaying      bool
+	known          map[string]bool            // hashes of the blobs in the state file
+	blobs          map[string]json.RawMessage // during replay: the blobs read so far
+	files          map[string]string          // during replay: file blobs decoded, by hash
 	stateErrs      []error
 	tokens         map[string]bool
 	counts         map[RequestKind]int
@@ -197,6 +200,7 @@ func newServer(opts Options) *Server {
 		stacks:  map[string]*stack{},
 		byName:  map[string]*stack{},
 		parsed:  map[[32]byte]*heat.Template{},
+		known:   map[string]bool{},
 	}
 	s.clock = s.clk
 	s.reseed(seed)

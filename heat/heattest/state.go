@@ -2,9 +2,12 @@ package heattest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +35,13 @@ const (
 	opDelete     = "delete"
 	opFail       = "fail_resource"
 	opClearFails = "clear_resource_faults"
+	opBlob       = "blob"
 )
+
+// minBlob is the size from which a body's template, environment or file
+// is kept once as a blob record and referred to by hash: a Magnum driver
+// sends the same templates with every cluster.
+const minBlob = 512
 
 // record is one change the fake accepted, as it came in: replaying the
 // records in order, each at its time and from the random state it began
@@ -44,6 +53,99 @@ type record struct {
 	Stack string          `json:"stack,omitempty"` // update, patch, delete: the stack's ID
 	Body  json.RawMessage `json:"body,omitempty"`  // create, update, patch: the request body
 	Fault *ResourceFault  `json:"fault,omitempty"` // fail_resource
+	// Refs are body fields kept as blobs, by their place in the body
+	// ("template", "environment", "files/<name>"): the blob's hash.
+	Refs map[string]string `json:"refs,omitempty"`
+	Hash string            `json:"hash,omitempty"` // blob: sha256 of Data
+	Data json.RawMessage   `json:"data,omitempty"` // blob: a JSON value
+}
+
+// splitBody takes the large values out of a create or update body: the
+// body without them, their references, and the blob records not written
+// before (known holds the hashes written so far and gets the new ones).
+func splitBody(raw json.RawMessage, known map[string]bool) (json.RawMessage, map[string]string, []any) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return raw, nil, nil
+	}
+	refs := map[string]string{}
+	var blobs []any
+	take := func(place string, v json.RawMessage) bool {
+		if len(v) < minBlob {
+			return false
+		}
+		sum := sha256.Sum256(v)
+		h := hex.EncodeToString(sum[:])
+		refs[place] = h
+		if !known[h] {
+			known[h] = true
+			blobs = append(blobs, record{Op: opBlob, Hash: h, Data: v})
+		}
+		return true
+	}
+	for _, k := range []string{"template", "environment"} {
+		if v, ok := fields[k]; ok && take(k, v) {
+			delete(fields, k)
+		}
+	}
+	var files map[string]json.RawMessage
+	if v, ok := fields["files"]; ok && json.Unmarshal(v, &files) == nil {
+		for name, fv := range files {
+			if take("files/"+name, fv) {
+				delete(files, name)
+			}
+		}
+		b, err := json.Marshal(files)
+		if err != nil {
+			return raw, nil, nil
+		}
+		fields["files"] = b
+	}
+	if len(refs) == 0 {
+		return raw, nil, nil
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return raw, nil, nil
+	}
+	return b, refs, blobs
+}
+
+// replayBody decodes a record's body with the blobs it refers to put back.
+// Files' blobs are decoded once per replay (s.files), as most records
+// share them. Called with s.mu held.
+func (s *Server) replayBody(rec *record) (*stackBody, error) {
+	body, err := decodeBody(rec.Body)
+	if err != nil {
+		return nil, err
+	}
+	for place, h := range rec.Refs {
+		v, ok := s.blobs[h]
+		if !ok {
+			return nil, fmt.Errorf("blob %s (%s) is missing", h, place)
+		}
+		switch name, isFile := strings.CutPrefix(place, "files/"); {
+		case isFile:
+			text, ok := s.files[h]
+			if !ok {
+				if err := json.Unmarshal(v, &text); err != nil {
+					return nil, fmt.Errorf("blob %s (%s): %w", h, place, err)
+				}
+				s.files[h] = text
+			}
+			if body.Files == nil {
+				body.Files = map[string]string{}
+			}
+			body.Files[name] = text
+		case place == "template":
+			body.Template = v
+		case place == "environment":
+			body.Environment = v
+		default:
+			return nil, fmt.Errorf("blob %s for an unknown field %s", h, place)
+		}
+	}
+	return body, nil
 }
 
 // pinClock is the server's clock: its base, or a fixed time while a change
@@ -145,6 +247,8 @@ func (s *Server) replay(recs []json.RawMessage) {
 		s.replaying = false
 		s.clk.pin(time.Time{})
 	}()
+	s.blobs, s.files = map[string]json.RawMessage{}, map[string]string{}
+	defer func() { s.blobs, s.files = nil, nil }()
 	for i, raw := range recs {
 		if err := s.apply(raw); err != nil {
 			err = fmt.Errorf("heattest: state record %d: %w", i+1, err)
@@ -160,6 +264,11 @@ func (s *Server) apply(raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return err
 	}
+	if rec.Op == opBlob {
+		s.blobs[rec.Hash] = rec.Data
+		s.known[rec.Hash] = true
+		return nil
+	}
 	s.clk.pin(rec.At)
 	for _, st := range s.stacks {
 		s.observe(st)
@@ -171,7 +280,7 @@ func (s *Server) apply(raw json.RawMessage) error {
 	}
 	switch rec.Op {
 	case opCreate:
-		body, err := decodeBody(rec.Body)
+		body, err := s.replayBody(&rec)
 		if err != nil {
 			return err
 		}
@@ -184,7 +293,7 @@ func (s *Server) apply(raw json.RawMessage) error {
 		if !ok || st.deleted {
 			return fmt.Errorf("update of stack %s, which is gone", rec.Stack)
 		}
-		body, err := decodeBody(rec.Body)
+		body, err := s.replayBody(&rec)
 		if err != nil {
 			return err
 		}
@@ -254,7 +363,14 @@ func (s *Server) commit(c *change, rec *record) error {
 		return nil
 	}
 	rec.At, rec.RNG = c.at, c.rng
-	if err := s.journal.Append(rec); err != nil {
+	var blobs []any
+	if rec.Body != nil {
+		rec.Body, rec.Refs, blobs = splitBody(rec.Body, s.known)
+	}
+	if err := s.journal.Append(append(blobs, rec)...); err != nil {
+		for _, b := range blobs {
+			delete(s.known, b.(record).Hash)
+		}
 		err = fmt.Errorf("heattest: state: %w", err)
 		s.log.Error("heattest: change not persisted", "op", rec.Op, "err", err)
 		s.stateErrs = append(s.stateErrs, err)

@@ -62,7 +62,7 @@ func Open(path string, header any) (f *File, hdr json.RawMessage, records []json
 			fd.Close()
 			return nil, nil, nil, nil, fmt.Errorf("journal: header: %w", err)
 		}
-		if err := j.write(b); err != nil {
+		if err := j.write(append(b, '\n')); err != nil {
 			fd.Close()
 			return nil, nil, nil, nil, err
 		}
@@ -113,22 +113,26 @@ func read(r io.Reader, path string) (hdr json.RawMessage, records []json.RawMess
 	return hdr, records, good, nil, nil
 }
 
-// Append writes one record as a JSON line and syncs the file.
-func (j *File) Append(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
+// Append writes records as JSON lines and syncs the file once.
+func (j *File) Append(records ...any) error {
+	var buf []byte
+	for _, r := range records {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		buf = append(append(buf, b...), '\n')
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.write(b)
+	return j.write(buf)
 }
 
 func (j *File) write(b []byte) error {
 	if j.f == nil {
 		return &errdefs.Error{Kind: errdefs.ErrUnavailable, Resource: "journal", ID: j.path, Reason: "closed"}
 	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
+	if _, err := j.f.Write(b); err != nil {
 		return fmt.Errorf("journal: writing %s: %w", j.path, err)
 	}
 	if err := j.f.Sync(); err != nil {

@@ -31,4 +31,27 @@
 //
 // Glance, Nova and Neutron serve reads only (show and list with the usual
 // filters and limit/marker paging); nothing is created through them.
+//
+// Options.StateDir makes the cloud persist between processes — a simulated
+// cloud for a CLI that starts it, runs one command and exits, with no
+// daemon. The directory holds two journals of JSON lines, each change
+// fsync'd as it is accepted: HeatStateFile, the stacks (see heattest's
+// Options.StateFile: replayed at their original times and random state, so
+// IDs, names, addresses and outputs are identical, then actions in
+// progress finish by the clock, Options.Heat.ActionDuration), and
+// CatalogStateFile, the Add* and Remove* calls (the seed catalog is
+// recorded once, when the directory is new). The Keystone project and user
+// are those of the options, so keep them the same across processes (the
+// defaults are fixed). A torn last line is dropped and reported by
+// StateError; Open returns the errors of a directory that cannot be used,
+// New serves without persistence then. One process at a time may use a
+// directory.
+//
+//	cloud, err := openstacktest.Open(openstacktest.Options{
+//		StateDir: filepath.Join(home, ".local/state/magnum/cloud"),
+//		Heat:     heattest.Options{ActionDuration: 20 * time.Second},
+//	})
+//	if err != nil { … }
+//	defer cloud.Close()
+//	if err := cloud.StateError(); err != nil { … } // e.g. log it
 package openstacktest

@@ -1,10 +1,14 @@
 package openstacktest_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/heat/heattest"
 	"github.com/gomagnum/magnum/openstack"
 	"github.com/gomagnum/magnum/openstack/openstacktest"
@@ -96,7 +101,7 @@ type process struct {
 	m     *magnum.Manager
 }
 
-func startProcess(t *testing.T, stateDir, db string, clock heattest.Clock) *process {
+func startProcess(t testing.TB, stateDir, db string, clock heattest.Clock) *process {
 	t.Helper()
 	ctx := context.Background()
 	fake, err := openstacktest.Open(openstacktest.Options{StateDir: stateDir,
@@ -119,7 +124,7 @@ func startProcess(t *testing.T, stateDir, db string, clock heattest.Clock) *proc
 	return &process{cloud: fake, store: st, m: m}
 }
 
-func (p *process) close(t *testing.T) {
+func (p *process) close(t testing.TB) {
 	t.Helper()
 	require.NoError(t, p.m.Close())
 	require.NoError(t, p.store.Close())
@@ -205,4 +210,106 @@ func TestClusterAcrossProcesses(t *testing.T) {
 
 	// The addresses were those of the stack the first invocation created.
 	assert.NotContains(t, addresses, "")
+}
+
+// docBytes reads a template or environment sent as a string or an object.
+func docBytes(raw json.RawMessage) []byte {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return []byte(s)
+	}
+	return raw
+}
+
+// BenchmarkOpenClusters measures what a CLI invocation pays to start the
+// simulated cloud from a state directory holding 300 Kubernetes clusters'
+// stacks (the driver's real templates, one master and one node each).
+func BenchmarkOpenClusters(b *testing.B) {
+	tmp := b.TempDir()
+	stateDir, db := filepath.Join(tmp, "cloud"), filepath.Join(tmp, "magnum.db")
+	ctx := policy.WithCaller(context.Background(), policy.Caller{UserID: "alice", ProjectID: "team-a", Roles: []string{"member"}})
+	p := startProcess(b, stateDir, db, nil)
+	_, err := p.m.CreateClusterTemplate(ctx, &template.ClusterTemplate{
+		Name: "k8s", COE: "kubernetes", ImageID: "fedora-atomic-latest", KeyPairID: "testkey",
+		ExternalNetworkID: "public", FlavorID: "m1.small", MasterFlavorID: "m1.medium",
+	})
+	require.NoError(b, err)
+	c, err := p.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "c000", ClusterTemplate: "k8s"})
+	require.NoError(b, err)
+	require.Eventually(b, func() bool {
+		got, err := p.m.GetCluster(ctx, c.UUID)
+		return err == nil && got.StackID != ""
+	}, 10*time.Second, 5*time.Millisecond)
+
+	// The cluster's stack create, as the driver sent it, repeated under
+	// other names.
+	f, err := os.Open(filepath.Join(stateDir, openstacktest.HeatStateFile))
+	require.NoError(b, err)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20)
+	var body struct {
+		Template    json.RawMessage   `json:"template"`
+		Files       map[string]string `json:"files"`
+		Environment json.RawMessage   `json:"environment"`
+		Parameters  map[string]any    `json:"parameters"`
+	}
+	blobs := map[string]json.RawMessage{}
+	for sc.Scan() {
+		var rec struct {
+			Op   string            `json:"op"`
+			Body json.RawMessage   `json:"body"`
+			Refs map[string]string `json:"refs"` // large values kept once, by hash
+			Hash string            `json:"hash"`
+			Data json.RawMessage   `json:"data"`
+		}
+		require.NoError(b, json.Unmarshal(sc.Bytes(), &rec))
+		switch rec.Op {
+		case "blob":
+			blobs[rec.Hash] = rec.Data
+		case "create":
+			require.NoError(b, json.Unmarshal(rec.Body, &body))
+			if body.Files == nil {
+				body.Files = map[string]string{}
+			}
+			for place, h := range rec.Refs {
+				switch name, isFile := strings.CutPrefix(place, "files/"); {
+				case isFile:
+					var v string
+					require.NoError(b, json.Unmarshal(blobs[h], &v))
+					body.Files[name] = v
+				case place == "template":
+					body.Template = blobs[h]
+				case place == "environment":
+					body.Environment = blobs[h]
+				}
+			}
+		}
+	}
+	require.NoError(b, f.Close())
+	require.NotEmpty(b, body.Template)
+	cloud, err := p.cloud.Connect(context.Background())
+	require.NoError(b, err)
+	orch, err := cloud.Orchestrator(openstack.Config{})
+	require.NoError(b, err)
+	for i := 1; i < 300; i++ {
+		_, err := orch.CreateStack(context.Background(), heat.StackRequest{Name: fmt.Sprintf("c%03d", i),
+			Template: docBytes(body.Template), Files: body.Files, Environment: docBytes(body.Environment), Parameters: body.Parameters})
+		require.NoError(b, err)
+	}
+	p.close(b)
+	st, err := os.Stat(filepath.Join(stateDir, openstacktest.HeatStateFile))
+	require.NoError(b, err)
+	b.ReportMetric(float64(st.Size())/1e6, "MB")
+
+	b.ResetTimer()
+	for range b.N {
+		srv, err := openstacktest.Open(openstacktest.Options{StateDir: stateDir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := srv.StateError(); err != nil {
+			b.Fatal(err)
+		}
+		srv.Close()
+	}
 }
