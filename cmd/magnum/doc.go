@@ -46,11 +46,14 @@
 // ubuntu-mesos, flavors m1.small, m1.medium and m1.magnum, keypair testkey
 // and networks public and private) and say so on one line of stderr. Each
 // simulated stack action takes --sim-stack-time (MAGNUM_SIM_STACK_TIME,
-// default 3s). The simulated cloud does not yet keep its stacks between
-// invocations: use --wait on cluster-create, or the demo.
+// default 3s). The simulated cloud keeps its stacks and catalog in the state
+// directory (sim/), so a stack created by one command goes on by wall-clock
+// time and the next command sees its progress. One command at a time uses
+// it: a second one waits for the first (flock; not on Windows).
 //
 // State lives in --state-dir (MAGNUM_STATE_DIR, default
-// $XDG_STATE_HOME/gomagnum, else ~/.local/state/gomagnum): magnum.db, the
+// $XDG_STATE_HOME/gomagnum, else ~/.local/state/gomagnum): sim/, the
+// simulated cloud's journal; magnum.db, the
 // SQLite store of templates, clusters and their certificate authorities, and
 // ca-seal.key (mode 0600, refused when others may read it), the AES-256 key
 // sealing the CA private keys inside the database. Losing the key loses the

@@ -96,11 +96,9 @@ func (e *env) open(ctx context.Context) error {
 		}
 		nodes.AuthURL = cloud.Provider.IdentityEndpoint
 	} else {
-		e.sim, err = newSim(simOptions(e.g.stateDir, e.g.simTime))
-		if err != nil {
+		if err := e.openSim(simOptions(e.g.stateDir, e.g.simTime)); err != nil {
 			return fmt.Errorf("simulated cloud state in %s: %w", e.g.stateDir, err)
 		}
-		e.closers = append(e.closers, func() error { e.sim.Close(); return nil })
 		if !e.quiet {
 			fmt.Fprintf(e.io.Stderr, "magnum: no cloud configured (--os-cloud, OS_CLOUD, OS_AUTH_URL): using the simulated cloud %q; state in %s\n", "sim", e.g.stateDir)
 		}
@@ -141,20 +139,38 @@ func (e *env) open(ctx context.Context) error {
 }
 
 // simOptions configures the embedded simulated cloud: stacks take simTime
-// per action on the wall clock.
+// per action on the wall clock, and the cloud (stacks and catalog) is kept
+// in the state directory, so it goes on across invocations.
 func simOptions(stateDir string, simTime time.Duration) openstacktest.Options {
-	opts := openstacktest.Options{Heat: heattest.Options{ActionDuration: simTime}}
-	// TODO(issue 9): keep the simulated cloud in the state directory once
-	// openstacktest can (Options.StateDir, being added): this line, then
-	// SimPersists = true and openstacktest.Open in newSim.
-	//	opts.StateDir = filepath.Join(stateDir, simDir)
-	_ = stateDir
-	return opts
+	return openstacktest.Options{
+		Heat:     heattest.Options{ActionDuration: simTime},
+		StateDir: filepath.Join(stateDir, simDir),
+	}
 }
 
-// newSim starts the simulated cloud.
-func newSim(opts openstacktest.Options) (*openstacktest.Server, error) {
-	return openstacktest.New(opts), nil
+// openSim starts the simulated cloud on its state, which one process may
+// use at a time: it waits for another magnum command holding it.
+func (e *env) openSim(opts openstacktest.Options) error {
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return err
+	}
+	unlock, err := lockFile(filepath.Join(opts.StateDir, "lock"), func() {
+		fmt.Fprintln(e.io.Stderr, "magnum: waiting for another magnum command using the simulated cloud...")
+	})
+	if err != nil {
+		return fmt.Errorf("locking the simulated cloud's state: %w", err)
+	}
+	sim, err := openstacktest.Open(opts)
+	if err != nil {
+		return errors.Join(err, unlock())
+	}
+	e.sim = sim
+	// Closed after the Manager, then unlocked.
+	e.closers = append(e.closers, func() error { sim.Close(); return unlock() })
+	if serr := sim.StateError(); serr != nil {
+		fmt.Fprintf(e.io.Stderr, "magnum: warning: simulated cloud state: %v\n", serr)
+	}
+	return nil
 }
 
 func (e *env) logger() *slog.Logger {
@@ -222,7 +238,3 @@ func loadOrCreateKeys(path string) (certs.StaticKeys, error) {
 	}
 	return certs.StaticKeys{Current: keyID, Keys: map[string][]byte{keyID: key}}, nil
 }
-
-// SimPersists tells whether the simulated cloud keeps its stacks across
-// invocations (in the state directory).
-const SimPersists = false
