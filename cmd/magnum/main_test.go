@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +30,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "magnum")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go") // go test puts its own go first in PATH
+	if err != nil {
+		panic(err)
+	}
 	if out, err := exec.Command(gobin, "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		panic("go build: " + err.Error() + "\n" + string(out))
@@ -179,11 +187,26 @@ func TestIssueFlowAcrossInvocations(t *testing.T) {
 	assert.Len(t, after["node_addresses"], 2)
 
 	// The CA lives in SQLite, sealed by the key file: another process reads it.
+	var info os.FileInfo
+	var err error
 	r = c.ok("ca-show", "--cluster", "mycluster")
 	assert.True(t, strings.HasPrefix(r.stdout, "-----BEGIN CERTIFICATE-----"), r.stdout)
-	info, err := os.Stat(filepath.Join(c.stateDir, "ca-seal.key"))
+	info, err = os.Stat(filepath.Join(c.stateDir, "ca-seal.key"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	csrFile := filepath.Join(c.workDir, "node.csr")
+	require.NoError(t, os.WriteFile(csrFile, nodeCSR(t, "system:node:mycluster-node-0"), 0o600))
+	r = c.ok("ca-sign", "--cluster", "mycluster", "--csr", csrFile)
+	block, _ := pem.Decode([]byte(r.stdout))
+	require.NotNil(t, block, r.stdout)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	assert.Equal(t, "system:node:mycluster-node-0", cert.Subject.CommonName)
+	require.NoError(t, os.WriteFile(csrFile, []byte("not a CSR"), 0o600))
+	r = c.run("ca-sign", "--cluster", "mycluster", "--csr", csrFile)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Empty(t, r.stdout)
 
 	r = c.ok("cluster-config", "mycluster", "--dir", "kube")
 	kc := filepath.Join(c.workDir, "kube", "config")
@@ -323,4 +346,16 @@ func TestConcurrentCommandsTakeTurns(t *testing.T) {
 	require.Equal(t, 0, first.code, first.stderr)
 	assert.Contains(t, r.stderr, "waiting for another magnum command using the simulated cloud")
 	assert.Contains(t, r.stdout, `"status": "CREATE_COMPLETE"`, "the list ran after the create settled")
+}
+
+// nodeCSR makes a PEM certificate request for cn with a fresh P-256 key.
+func nodeCSR(t *testing.T, cn string) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: cn, Organization: []string{"system:nodes"}},
+	}, key)
+	require.NoError(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 }

@@ -134,14 +134,14 @@ func runClusterCreate(ctx context.Context, e *env, _ []string) error {
 	if err != nil {
 		return err
 	}
-	return e.afterSubmit(ctx, before, c, fmt.Sprintf("Request to create cluster %s (%s) has been accepted.", c.Name, c.UUID))
+	return e.afterSubmit(ctx, before, c, true, fmt.Sprintf("Request to create cluster %s (%s) has been accepted.", c.Name, c.UUID))
 }
 
 // afterSubmit follows the cluster with --wait, else waits until the step
 // reached the cloud and says so.
-func (e *env) afterSubmit(ctx context.Context, before int64, c *cluster.Cluster, accepted string) error {
+func (e *env) afterSubmit(ctx context.Context, before int64, c *cluster.Cluster, create bool, accepted string) error {
 	if !e.st.wait {
-		e.awaitSubmission(ctx, before, c.UUID)
+		e.awaitSubmission(ctx, before, c.UUID, create)
 		if e.g.format == "json" {
 			got, err := e.m.GetCluster(e.as(ctx), c.UUID)
 			if err == nil {
@@ -154,7 +154,7 @@ func (e *env) afterSubmit(ctx context.Context, before int64, c *cluster.Cluster,
 	}
 	fmt.Fprintln(e.io.Stderr, accepted)
 	// Submitted first, so Ctrl-C while following cannot cancel the step.
-	e.awaitSubmission(ctx, before, c.UUID)
+	e.awaitSubmission(ctx, before, c.UUID, create)
 	settled, err := e.follow(ctx, c.UUID)
 	if err != nil {
 		return err
@@ -199,12 +199,12 @@ func runClusterDelete(ctx context.Context, e *env, args []string) error {
 			before := e.orch.submitted.Load()
 			if err = e.m.DeleteCluster(e.as(ctx), c.UUID); err == nil {
 				if !e.st.wait {
-					e.awaitSubmission(ctx, before, c.UUID)
+					e.awaitSubmission(ctx, before, c.UUID, false)
 					fmt.Fprintf(e.io.Stdout, "Request to delete cluster %s has been accepted.\n", id)
 					continue
 				}
 				fmt.Fprintf(e.io.Stderr, "Request to delete cluster %s has been accepted.\n", id)
-				e.awaitSubmission(ctx, before, c.UUID)
+				e.awaitSubmission(ctx, before, c.UUID, false)
 				_, err = e.follow(ctx, c.UUID)
 			}
 		}
@@ -233,7 +233,7 @@ func runClusterUpdate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.afterSubmit(ctx, before, c, fmt.Sprintf("Request to update cluster %s has been accepted.", c.Name))
+	return e.afterSubmit(ctx, before, c, false, fmt.Sprintf("Request to update cluster %s has been accepted.", c.Name))
 }
 
 func runClusterResize(ctx context.Context, e *env, args []string) error {
@@ -257,5 +257,5 @@ func runClusterResize(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.afterSubmit(ctx, before, c, fmt.Sprintf("Request to resize cluster %s to %d node(s) has been accepted.", c.Name, n.v))
+	return e.afterSubmit(ctx, before, c, false, fmt.Sprintf("Request to resize cluster %s to %d node(s) has been accepted.", c.Name, n.v))
 }

@@ -56,19 +56,22 @@ func (e *env) syncNow(ctx context.Context) {
 
 // awaitSubmission keeps the process alive until the operation the command
 // started has been sent to the cloud (a stack create, update or delete
-// returned) or the cluster left its in-progress status, so exiting does
-// not cancel it. Sync would repeat a lost step, but only after a minute.
-func (e *env) awaitSubmission(ctx context.Context, before int64, ident string) {
+// returned; for a create, its stack ID is recorded too) or the cluster left
+// its in-progress status, so exiting — which cancels the Manager's
+// background steps — does not cut it short. Sync would repeat a lost step,
+// but only after Config.ResumeAfter.
+func (e *env) awaitSubmission(ctx context.Context, before int64, ident string, create bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if e.orch.submitted.Load() > before {
+		sent := e.orch.submitted.Load() > before
+		if sent && !create {
 			return
 		}
 		c, err := e.m.GetCluster(e.as(ctx), ident)
-		if err != nil || !c.Status.InProgress() {
+		if err != nil || !c.Status.InProgress() || (sent && c.StackID != "") {
 			return
 		}
 		select {
