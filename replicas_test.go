@@ -86,7 +86,7 @@ func TestReplicasShareOneTruth(t *testing.T) {
 			t.Skip("no PostgreSQL (GOMAGNUM_POSTGRES_DSN); scripts/postgres-test.sh provides one")
 		}
 		schema := freshSchema(t, dsn)
-		runReplicas(t, func() string { return dsn + "&search_path=" + schema }, 300)
+		runReplicas(t, func() string { return dsn + "&search_path=" + schema }, replicaCount(300))
 	})
 }
 
@@ -130,8 +130,9 @@ func runReplicas(t *testing.T, dsn func() string, n int) {
 	require.NoError(t, err)
 
 	const interval = 20 * time.Millisecond
-	perProject := min(n, 100)
-	projects := n / perProject
+	projects := (n + 99) / 100 // at most 100 clusters per project
+	n -= n % projects
+	perProject := n / projects
 	replicas := make([]*replica, 3)
 	for i := range replicas {
 		st, err := sqlstore.Open(ctx, dsn(), sqlstore.Config{})
@@ -142,7 +143,7 @@ func runReplicas(t *testing.T, dsn func() string, n int) {
 			Store: st, Orchestrator: orch, Images: conn, Resources: conn, Certs: cm,
 			Nodes: nodeAccess(cloud.AuthOptions().IdentityEndpoint), Host: fmt.Sprintf("replica-%d", i),
 			Quota: &store.Quota{Clusters: perProject}, SyncInterval: interval,
-			ResumeAfter: 500 * time.Millisecond, ServiceDownTime: 300 * time.Millisecond,
+			ResumeAfter: 3 * time.Second, ServiceDownTime: 300 * time.Millisecond,
 			Logger: testLogger(t, fmt.Sprintf("replica-%d", i)),
 		})
 		require.NoError(t, err)

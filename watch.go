@@ -27,16 +27,22 @@ type eventHub struct {
 	mu       sync.Mutex
 	next     int
 	watchers map[int]func(Event)
-	changed  chan struct{} // closed and replaced at every event
+	changed  map[string]chan struct{} // per cluster: closed at its next event
 }
 
-func (h *eventHub) wait() <-chan struct{} {
+// wait returns a channel closed at the cluster's next event.
+func (h *eventHub) wait(id string) <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.changed == nil {
-		h.changed = make(chan struct{})
+		h.changed = map[string]chan struct{}{}
 	}
-	return h.changed
+	ch, ok := h.changed[id]
+	if !ok {
+		ch = make(chan struct{})
+		h.changed[id] = ch
+	}
+	return ch
 }
 
 // emit announces a transition of c.
@@ -49,8 +55,8 @@ func (m *Manager) emit(c *cluster.Cluster, from, to cluster.Status) {
 	for _, id := range sortedKeys(h.watchers) {
 		fns = append(fns, h.watchers[id])
 	}
-	changed := h.changed
-	h.changed = nil
+	changed := h.changed[c.UUID]
+	delete(h.changed, c.UUID)
 	h.mu.Unlock()
 	// Watchers first, then waiters: whoever Wait returns to has seen the
 	// transition through Watch already.
@@ -124,7 +130,7 @@ func (m *Manager) Wait(ctx context.Context, ident string, until ...cluster.Statu
 	timer := time.NewTimer(waitPoll)
 	defer timer.Stop()
 	for {
-		changed := m.events.wait()
+		changed := m.events.wait(id)
 		c, err := m.store.GetCluster(ctx, id)
 		switch {
 		case errors.Is(err, errdefs.ErrNotFound) && slices.Contains(until, cluster.DeleteComplete):
