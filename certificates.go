@@ -1,6 +1,7 @@
 package magnum
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/gomagnum/magnum/certs"
@@ -17,7 +18,7 @@ func (m *Manager) Certs() *certs.Manager { return m.certs }
 // certCluster adapts a cluster to the certificate manager's view.
 func (m *Manager) certCluster(c *cluster.Cluster) certs.Cluster {
 	return certs.Cluster{UUID: c.UUID, Name: c.Name, ProjectID: c.ProjectID, UserID: c.UserID,
-		TrusteeUserID: m.cfg.Nodes.Trustee.UserID}
+		TrusteeUserID: cmp.Or(c.TrusteeUserID, m.cfg.Nodes.Trustee.UserID)}
 }
 
 func requester(c policy.Caller) certs.Requester {

@@ -101,12 +101,17 @@ func (m *Manager) launch(ctx context.Context, t *template.ClusterTemplate, id st
 		return // deleted, moved on, or launched already
 	}
 	groups, err := m.groups(ctx, id)
+	var trustee driver.Trustee
+	if err == nil {
+		trustee, err = m.ensureTrustee(ctx, c)
+	}
 	if err == nil {
 		err = m.ensureCerts(ctx, c)
 	}
 	var ref string
 	if err == nil {
 		req := m.request(t, c, groups)
+		req.Nodes.Trustee = trustee
 		req.Nodes.CACerts, err = m.caPEMs(ctx, id)
 		if err == nil {
 			ref, err = d.Create(ctx, req)
@@ -134,6 +139,11 @@ func (m *Manager) launch(ctx context.Context, t *template.ClusterTemplate, id st
 		if cerr := m.certs.Delete(ctx, id); cerr != nil && !errors.Is(cerr, errdefs.ErrNotFound) {
 			m.log.WarnContext(ctx, "removing the certificates of a deleted cluster", "uuid", id, "err", cerr)
 		}
+		if m.cfg.Trustees != nil {
+			if terr := m.cfg.Trustees.DeleteTrustee(ctx, c); terr != nil {
+				m.log.WarnContext(ctx, "removing the trustee of a deleted cluster", "uuid", id, "err", terr)
+			}
+		}
 	case retryable(err):
 		m.log.WarnContext(ctx, "cluster create will be retried by sync", "uuid", id, "err", err)
 	default:
@@ -148,13 +158,38 @@ func (m *Manager) launch(ctx context.Context, t *template.ClusterTemplate, id st
 	}
 }
 
+// ensureTrustee returns the credentials the cluster's nodes use: its own
+// trustee (Config.Trustees, made the first time, its IDs recorded on the
+// cluster), else Config.Nodes.Trustee.
+func (m *Manager) ensureTrustee(ctx context.Context, c *cluster.Cluster) (driver.Trustee, error) {
+	if m.cfg.Trustees == nil {
+		return m.cfg.Nodes.Trustee, nil
+	}
+	tr, err := m.cfg.Trustees.CreateTrustee(ctx, c)
+	if err != nil {
+		return driver.Trustee{}, fmt.Errorf("trustee of cluster %s: %w", c.UUID, err)
+	}
+	if c.TrusteeUserID == tr.UserID && c.TrustID == tr.TrustID {
+		return tr, nil
+	}
+	err = m.settle(ctx, c.UUID, func(x *cluster.Cluster) bool {
+		if x.TrusteeUserID == tr.UserID && x.TrustID == tr.TrustID {
+			return false
+		}
+		x.TrusteeUserID, x.TrustID = tr.UserID, tr.TrustID
+		return true
+	})
+	c.TrusteeUserID, c.TrustID = tr.UserID, tr.TrustID
+	return tr, err
+}
+
 // ensureCerts makes the cluster's CAs unless it has them, and records their
 // references on the cluster.
 func (m *Manager) ensureCerts(ctx context.Context, c *cluster.Cluster) error {
 	if c.CACertRef != "" {
 		return nil
 	}
-	cc := certs.Cluster{UUID: c.UUID, Name: c.Name, ProjectID: c.ProjectID, UserID: c.UserID, TrusteeUserID: m.cfg.Nodes.Trustee.UserID}
+	cc := m.certCluster(c)
 	refs, err := m.certs.Create(ctx, cc)
 	if errors.Is(err, errdefs.ErrConflict) {
 		refs, err = m.certs.Refs(ctx, c.UUID)

@@ -275,3 +275,19 @@ func TestStatsScope(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, magnum.Stats{Clusters: 2, Nodes: 6}, s)
 }
+
+func TestDrainWaitsForBackgroundSteps(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, fakeK8sTemplate("k8s"))
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "drained", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	require.NoError(t, e.m.Drain(ctx))
+	got, err := e.m.Store().GetCluster(context.Background(), c.UUID)
+	require.NoError(t, err)
+	assert.NotEmpty(t, got.StackID, "the stack was created and recorded before Drain returned")
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	require.NoError(t, e.m.Drain(cancelled), "nothing left to wait for")
+}

@@ -69,12 +69,21 @@ type Config struct {
 	// Nodes is how cluster nodes reach back: the certificate API's URL,
 	// Keystone's, and the trustee credentials they use.
 	Nodes driver.NodeAccess
+	// Trustees, when set, gives every cluster a trustee of its own
+	// (KeystoneTrustees): created before the cluster's stack, handed to its
+	// nodes instead of Nodes.Trustee, deleted with the cluster. Nil: all
+	// clusters' nodes use Nodes.Trustee.
+	Trustees TrusteeProvider
 	// Quota bounds each project's clusters and nodes, atomically across
 	// every Manager sharing the store. Nil: Magnum's default, 20 clusters
 	// per project; &store.Quota{} removes the limits.
 	Quota *store.Quota
 	// SyncInterval is the pause between Run's status-sync ticks (0: 10s).
 	SyncInterval time.Duration
+	// HealthInterval is the pause between Run's health passes
+	// (CheckHealthOnce), made while it holds the sync lease (0: 60s;
+	// negative: no health polling).
+	HealthInterval time.Duration
 	// ResumeAfter is how long a cluster operation may show no progress in
 	// the cloud before sync repeats it, assuming its process crashed
 	// before reaching the cloud (0: 1 minute). Operations of this Manager
@@ -213,6 +222,33 @@ func (m *Manager) Close() error {
 		return m.store.Close()
 	}
 	return nil
+}
+
+// Drain waits until the cloud steps this Manager started in the
+// background (the stack create after CreateCluster, the update after a
+// resize, the delete after DeleteCluster) have run, or ctx ends. A
+// short-lived program — a CLI command — calls it before exiting, so that
+// its steps reach the cloud now rather than being repeated by a later sync.
+func (m *Manager) Drain(ctx context.Context) error {
+	if m.active.empty() {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		m.bg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		select {
+		case <-done: // finished as ctx ended: nothing is left undone
+			return nil
+		default:
+			return ctx.Err()
+		}
+	}
 }
 
 // Drivers returns the driver registry the Manager uses.

@@ -34,6 +34,12 @@ func (a *activeSet) done(id string) {
 	}
 }
 
+func (a *activeSet) empty() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.ids) == 0
+}
+
 func (a *activeSet) has(id string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -285,6 +285,11 @@ func (m *Manager) write(ctx context.Context, c *cluster.Cluster, groups []*clust
 // finishDelete removes a cluster whose cloud resources are gone, with its
 // certificates.
 func (m *Manager) finishDelete(ctx context.Context, c *cluster.Cluster) error {
+	if m.cfg.Trustees != nil {
+		if err := m.cfg.Trustees.DeleteTrustee(ctx, c); err != nil {
+			return fmt.Errorf("delete trustee: %w", err)
+		}
+	}
 	if err := m.certs.Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return fmt.Errorf("delete certificates: %w", err)
 	}
@@ -366,8 +371,9 @@ func (s *syncErrors) add(err error) {
 // only its holder runs the status sync of a tick.
 const SyncLease = "status-sync"
 
-// Run syncs every SyncInterval and heart-beats into the store's service
-// list until ctx ends or the Manager closes. Errors of a tick are logged
+// Run syncs every SyncInterval, polls the health of settled clusters every
+// HealthInterval, and heart-beats into the store's service list until ctx
+// ends or the Manager closes. Errors of a tick are logged
 // and the next tick runs anyway. Start it in a goroutine.
 //
 // Several Managers (processes, replicas) may run it on one store: they
@@ -386,6 +392,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		defer cancel()
 		_ = m.store.ReleaseLease(rctx, SyncLease, host)
 	}()
+	var lastHealth time.Time
 	for {
 		m.heartbeat(ctx)
 		// The lease is renewed while the tick runs, however long it takes,
@@ -397,6 +404,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		if leader {
 			if err := m.SyncOnce(ctx); err != nil && ctx.Err() == nil {
 				m.log.WarnContext(ctx, "sync tick", "err", err)
+			}
+			// Health passes ride on the ticks, on the real clock (a test's
+			// frozen Config.Clock must not stop them).
+			if hi := m.cfg.HealthInterval; hi >= 0 && (lastHealth.IsZero() || time.Since(lastHealth) >= orDefault(hi, DefaultHealthInterval)) {
+				lastHealth = time.Now()
+				if err := m.CheckHealthOnce(ctx); err != nil && ctx.Err() == nil {
+					m.log.WarnContext(ctx, "health pass", "err", err)
+				}
 			}
 		}
 		stop()

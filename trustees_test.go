@@ -23,6 +23,7 @@ import (
 	"github.com/gomagnum/magnum/heat/heattest"
 	"github.com/gomagnum/magnum/openstack"
 	"github.com/gomagnum/magnum/openstack/openstacktest"
+	"github.com/gomagnum/magnum/policy"
 	"github.com/gomagnum/magnum/store/sqlstore"
 )
 
@@ -385,5 +386,56 @@ func BenchmarkKeystoneTrusteesCreate(b *testing.B) {
 		if _, err := kt.CreateTrustee(ctx, c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestManagerGivesEachClusterItsTrustee runs a cluster with per-cluster
+// trustees: made before the stack, recorded on the cluster, handed to the
+// nodes (the stack's node_env holds them), deleted with the cluster.
+func TestManagerGivesEachClusterItsTrustee(t *testing.T) {
+	srv := openstacktest.New(openstacktest.Options{})
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	cloud, err := srv.Connect(ctx)
+	require.NoError(t, err)
+	orch, err := cloud.Orchestrator(openstack.Config{})
+	require.NoError(t, err)
+	tr, err := openstack.NewTrustees(cloud, openstack.TrusteesConfig{DomainID: heattest.TrusteeDomainID, Roles: []string{"member"}})
+	require.NoError(t, err)
+	kt, err := magnum.NewKeystoneTrustees(magnum.KeystoneTrusteesConfig{Trustees: tr, Records: certs.NewMemRecordStore(),
+		Keys: certs.StaticKeys{Current: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{7}, 32)}}})
+	require.NoError(t, err)
+	m, err := magnum.New(magnum.Config{Orchestrator: orch, Images: cloud, Resources: cloud, Trustees: kt,
+		Nodes: driver.NodeAccess{SignURL: "https://magnum.example.com:9511/v1", AuthURL: srv.AuthOptions().IdentityEndpoint}})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	e := &cloudEnv{m: m, cloud: srv, orch: orch}
+
+	owner := policy.Caller{UserID: srv.Heat().AdminUserID(), ProjectID: srv.Heat().ProjectID(), Roles: []string{"member"}}
+	cctx := as(owner)
+	_, err = m.CreateClusterTemplate(cctx, fakeK8sTemplate("k8s"))
+	require.NoError(t, err)
+	c, err := m.CreateCluster(cctx, &magnum.ClusterRequest{Name: "trusted", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, cctx, c.UUID, cluster.CreateComplete)
+	stored, err := m.Store().GetCluster(ctx, c.UUID)
+	require.NoError(t, err)
+	require.NotEmpty(t, stored.TrusteeUserID)
+	require.NotEmpty(t, stored.TrustID)
+	got, err := kt.Trustee(ctx, c.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, stored.TrusteeUserID, got.UserID)
+	assert.NoError(t, (&trusteeEnv{srv: srv}).canLogin(got), "the nodes' credentials work")
+
+	s, err := orch.GetStack(ctx, stored.StackID, false)
+	require.NoError(t, err)
+	assert.NotContains(t, fmt.Sprint(s.Parameters), got.Password, "hidden parameters are not shown")
+
+	require.NoError(t, m.DeleteCluster(cctx, c.UUID))
+	syncUntil(t, e, cctx, c.UUID, cluster.DeleteComplete)
+	_, err = kt.Trustee(ctx, c.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound, "the trustee went with the cluster")
+	for _, u := range srv.Heat().Users() {
+		assert.NotEqual(t, stored.TrusteeUserID, u.ID, "the trustee user was deleted")
 	}
 }
