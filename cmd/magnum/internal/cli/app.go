@@ -59,6 +59,7 @@ func commands(st *cmdState) []*command {
 	cs = append(cs, certCommands(st)...)
 	cs = append(cs, serviceCommands(st)...)
 	cs = append(cs, demoCommand(st))
+	cs = append(cs, serveCommand())
 	cs = append(cs, unsupportedCommands()...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs
