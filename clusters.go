@@ -394,8 +394,11 @@ func (m *Manager) UpdateCluster(ctx context.Context, ident string, ops []patch.O
 		return c, nil
 	}
 	if !slices.Contains(changed, "node_count") {
+		// A health report is no progress of an operation: while one is in
+		// progress, updated_at (which sync reads as the operation's last
+		// sign of life) is left alone.
 		var out *cluster.Cluster
-		err := m.settle(ctx, c.UUID, func(x *cluster.Cluster) bool {
+		err := m.settleWith(ctx, c.UUID, false, func(x *cluster.Cluster) bool {
 			x.HealthStatus, x.HealthStatusReason = nc.HealthStatus, nc.HealthStatusReason
 			out = x
 			return true

@@ -291,3 +291,19 @@ func TestDrainWaitsForBackgroundSteps(t *testing.T) {
 	cancel()
 	require.NoError(t, e.m.Drain(cancelled), "nothing left to wait for")
 }
+
+func TestHealthReportsDoNotPostponeTheWatchdog(t *testing.T) {
+	clk := newClock()
+	e := newCloudEnv(t, magnum.Config{Clock: clk.Now})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, fakeK8sTemplate("k8s"))
+	require.NoError(t, err)
+	c := createRecorded(t, e, "busy")
+	before, err := e.m.Store().GetCluster(context.Background(), c.UUID)
+	require.NoError(t, err)
+	clk.Add(time.Minute)
+	got, err := e.m.UpdateCluster(ctx, c.UUID, ops(t, `[{"op":"replace","path":"/health_status","value":"UNHEALTHY"}]`), magnum.UpdateOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, cluster.Unhealthy, got.HealthStatus)
+	assert.Equal(t, before.UpdatedAt, got.UpdatedAt, "in progress: updated_at keeps the operation's last progress")
+}

@@ -130,6 +130,12 @@ func (m *Manager) holdLease(ctx context.Context, name string, ttl time.Duration)
 // changed anything), re-reading and repeating when another writer got there
 // first. A status change is announced to watchers.
 func (m *Manager) settle(ctx context.Context, id string, fn func(*cluster.Cluster) bool) error {
+	return m.settleWith(ctx, id, true, fn)
+}
+
+// settleWith is settle; with touchInProgress false, updated_at is not
+// moved while the cluster is in progress.
+func (m *Manager) settleWith(ctx context.Context, id string, touchInProgress bool, fn func(*cluster.Cluster) bool) error {
 	for attempt := 1; ; attempt++ {
 		c, err := m.store.GetCluster(ctx, id)
 		if err != nil {
@@ -139,8 +145,10 @@ func (m *Manager) settle(ctx context.Context, id string, fn func(*cluster.Cluste
 		if !fn(c) {
 			return nil
 		}
-		now := m.nowUTC()
-		c.UpdatedAt = &now
+		if touchInProgress || !c.Status.InProgress() {
+			now := m.nowUTC()
+			c.UpdatedAt = &now
+		}
 		err = m.store.UpdateCluster(ctx, c)
 		if errors.Is(err, errdefs.ErrConflict) && attempt < patchRetries*2 {
 			continue
