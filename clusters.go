@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
@@ -362,11 +363,45 @@ func (m *Manager) startDelete(ctx context.Context, t *template.ClusterTemplate, 
 	}
 	groups, err := m.groups(ctx, id)
 	if err == nil {
-		err = d.Delete(ctx, m.request(t, c, groups))
+		req := m.request(t, c, groups)
+		m.preDelete(ctx, t, req)
+		err = d.Delete(ctx, req)
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "cluster delete will be retried by sync", "uuid", id, "err", err)
 	}
+}
+
+// DefaultPreDeleteTimeout bounds a driver's pre-delete cleanup.
+const DefaultPreDeleteTimeout = 5 * time.Minute
+
+// preDelete runs the driver's cleanup before a delete attempt, if it has
+// one, for at most PreDeleteTimeout. When it cannot finish, the delete
+// goes on and the reason is recorded on the cluster.
+func (m *Manager) preDelete(ctx context.Context, t *template.ClusterTemplate, req *driver.Request) {
+	raw, err := m.drivers.Lookup(driver.Tuple{ServerType: t.ServerType, OSDistro: t.ClusterDistro, COE: t.COE})
+	if err != nil {
+		return
+	}
+	pd, ok := raw.(driver.PreDeleter)
+	if !ok {
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, orDefault(m.cfg.PreDeleteTimeout, DefaultPreDeleteTimeout))
+	defer cancel()
+	err = pd.PreDelete(pctx, req)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	reason := "Stack DELETE started; pre-delete cleanup did not finish: " + err.Error()
+	m.log.WarnContext(ctx, "pre-delete cleanup", "uuid", req.Cluster.UUID, "err", err)
+	_ = m.settleWith(ctx, req.Cluster.UUID, false, func(x *cluster.Cluster) bool {
+		if x.Status != cluster.DeleteInProgress {
+			return false
+		}
+		x.StatusReason = reason
+		return true
+	})
 }
 
 // UpdateOptions tune UpdateCluster.

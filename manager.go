@@ -93,6 +93,10 @@ type Config struct {
 	// progress after this long is marked failed (0: 2 hours). Creates are
 	// bounded by Heat with the cluster's create_timeout.
 	OperationTimeout time.Duration
+	// PreDeleteTimeout bounds a driver's cleanup before each delete attempt
+	// (driver.PreDeleter); the delete goes on when it runs out (0: 5
+	// minutes).
+	PreDeleteTimeout time.Duration
 	// Host names this Manager in the service list and holds its store
 	// leases; Managers sharing a store need different ones. Empty:
 	// hostname/pid/random.

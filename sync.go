@@ -336,6 +336,7 @@ func (m *Manager) resend(it tracked) {
 		req := m.request(it.t, c, groups)
 		switch c.Status {
 		case cluster.DeleteInProgress:
+			m.preDelete(ctx, it.t, req)
 			err = it.d.Delete(ctx, req)
 		case cluster.UpdateInProgress:
 			if err = it.d.Resize(ctx, req); err != nil {
