@@ -7,6 +7,11 @@
 // one database, exactly as many as the quota allows succeed; the rest fail
 // with errdefs.ErrQuotaExceeded and store nothing.
 //
+// [QuotaRecord]s are the explicit per-project limits an admin sets
+// (Magnum's quota rows, resource [ResourceCluster] or [ResourceNode]),
+// unique per project and resource; the Manager turns them into the Quota it
+// passes to the writes above.
+//
 // [Store.UpdateClusterGroups] writes a cluster together with some of its
 // node groups, each at its revision, all or nothing, so that a crash
 // cannot leave a cluster's counts and its groups' apart.

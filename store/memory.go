@@ -40,6 +40,9 @@ type Memory struct {
 
 	services map[serviceKey]*Service
 	leases   map[string]memLease
+
+	quotas   table[*QuotaRecord] // keyed by the decimal ID
+	quotaIDs map[quotaKey]int64
 }
 
 var _ Store = (*Memory)(nil)
@@ -55,6 +58,8 @@ func NewMemory() *Memory {
 		use:          map[string]Usage{},
 		services:     map[serviceKey]*Service{},
 		leases:       map[string]memLease{},
+		quotas:       newTable[*QuotaRecord](),
+		quotaIDs:     map[quotaKey]int64{},
 	}
 }
 
@@ -71,6 +76,8 @@ func (m *Memory) Close() error {
 	m.use = map[string]Usage{}
 	m.services = map[serviceKey]*Service{}
 	m.leases = map[string]memLease{}
+	m.quotas = newTable[*QuotaRecord]()
+	m.quotaIDs = map[quotaKey]int64{}
 	return nil
 }
 

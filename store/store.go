@@ -141,6 +141,29 @@ type Store interface {
 	// alone, without error.
 	ReleaseLease(ctx context.Context, name, holder string) error
 
+	// CreateQuota stores an explicit quota of project q.ProjectID for
+	// q.Resource, handing out q.ID (a creation sequence number; IDs are
+	// never reused) and writing it and the normalised times back into q. An
+	// empty ProjectID or a Resource not among QuotaResources is
+	// errdefs.ErrInvalid; a project that already has a record of the
+	// resource is errdefs.ErrConflict, atomically with other creates.
+	CreateQuota(ctx context.Context, q *QuotaRecord) error
+	// GetQuota returns the record of (projectID, resource); a missing one
+	// is errdefs.ErrNotFound.
+	GetQuota(ctx context.Context, projectID, resource string) (*QuotaRecord, error)
+	// ListQuotas returns a page of the records f selects, as Page says,
+	// with QuotaSortKeys; the marker is a record's ID in decimal
+	// (QuotaMarker), which must be among the records f selects.
+	ListQuotas(ctx context.Context, f QuotaFilter, p Page) ([]*QuotaRecord, error)
+	// UpdateQuota sets the HardLimit and UpdatedAt of the record of
+	// (q.ProjectID, q.Resource) and writes the stored record back into q.
+	// A missing record is errdefs.ErrNotFound. Quota records carry no
+	// revision: the last write wins.
+	UpdateQuota(ctx context.Context, q *QuotaRecord) error
+	// DeleteQuota removes the record of (projectID, resource); a missing
+	// one is errdefs.ErrNotFound.
+	DeleteQuota(ctx context.Context, projectID, resource string) error
+
 	// Close releases the store's resources. Methods called after Close
 	// fail with errdefs.ErrUnavailable.
 	Close() error

@@ -11,7 +11,9 @@
 // node groups, and node-group names are unique within a cluster. A fourth
 // table holds other packages' opaque records ([Store.Records], the
 // certificate manager's sealed keys), a fifth the services' heartbeats, a
-// sixth the expiring leases.
+// sixth the expiring leases, a seventh the explicit per-project quotas
+// (migration 0005; unique per project and resource, so of concurrent
+// creates of one pair the database lets exactly one through).
 //
 // Quotas are counted from the clusters table inside the write transaction
 // that adds a cluster or raises its node count. On SQLite that transaction
