@@ -1,0 +1,79 @@
+package magnum
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/policy"
+	"github.com/gomagnum/magnum/store"
+)
+
+// TestQuotaForOverridesConfig checks that a project's quota records replace
+// Config.Quota resource by resource, for that project only.
+func TestQuotaForOverridesConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     *store.Quota
+		records map[string]int // resource -> limit, of project p1
+		want    store.Quota
+	}{
+		{"no records, nil config", nil, nil, store.Quota{Clusters: DefaultClustersPerProject}},
+		{"no records, config", &store.Quota{Clusters: 4, Nodes: 9}, nil, store.Quota{Clusters: 4, Nodes: 9}},
+		{"cluster record", &store.Quota{Clusters: 4, Nodes: 9}, map[string]int{store.ResourceCluster: 2}, store.Quota{Clusters: 2, Nodes: 9}},
+		{"node record", nil, map[string]int{store.ResourceNode: 30}, store.Quota{Clusters: DefaultClustersPerProject, Nodes: 30}},
+		{"both, above an unlimited config", &store.Quota{}, map[string]int{store.ResourceCluster: 50, store.ResourceNode: 300},
+			store.Quota{Clusters: 50, Nodes: 300}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := New(Config{Quota: tc.cfg})
+			require.NoError(t, err)
+			defer func() { assert.NoError(t, m.Close()) }()
+			ctx := policy.WithCaller(context.Background(), policy.Caller{UserID: "root", Admin: true})
+			for res, limit := range tc.records {
+				_, err := m.CreateQuota(ctx, "p1", res, limit)
+				require.NoError(t, err)
+			}
+			// Another project's records never apply to p1.
+			_, err = m.CreateQuota(ctx, "p2", store.ResourceCluster, 1)
+			require.NoError(t, err)
+
+			q, err := m.quotaFor(context.Background(), "p1")
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, q)
+			other, err := m.quotaFor(context.Background(), "p3")
+			require.NoError(t, err)
+			assert.Equal(t, m.quota, other, "a project without records gets the config's quota")
+		})
+	}
+}
+
+// TestQuotaForEnforced checks that the quota quotaFor returns is the one
+// the store enforces: a project's record of 1 cluster stops the second.
+func TestQuotaForEnforced(t *testing.T) {
+	m, err := New(Config{})
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, m.Close()) }()
+	_, err = m.CreateQuota(policy.WithCaller(context.Background(), policy.Caller{Admin: true}), "p1", store.ResourceCluster, 1)
+	require.NoError(t, err)
+	q, err := m.quotaFor(context.Background(), "p1")
+	require.NoError(t, err)
+	assert.NoError(t, store.CheckQuota(q, "p1", "c2", store.Usage{}, store.Usage{Clusters: 1, Nodes: 2}))
+	assert.ErrorIs(t, store.CheckQuota(q, "p1", "c2", store.Usage{Clusters: 1, Nodes: 2}, store.Usage{Clusters: 1, Nodes: 2}),
+		errdefs.ErrQuotaExceeded)
+}
+
+// TestQuotaForStoreFailure checks that quotaFor reports a store it cannot
+// read instead of falling back to the default.
+func TestQuotaForStoreFailure(t *testing.T) {
+	s := store.NewMemory()
+	m, err := New(Config{Store: s})
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, m.Close()) }()
+	require.NoError(t, s.Close())
+	_, err = m.quotaFor(context.Background(), "p1")
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+}
