@@ -21,7 +21,8 @@
 //	if err != nil { ... }
 //	http.ListenAndServe("127.0.0.1:9511", h)
 //
-// Not served yet (501 with a message saying so): quotas, the upgrade action,
-// CA rotation, and node group create, update and delete. Node groups can be
-// listed and shown.
+// Quotas (1.6+) are served as in Magnum, with a "Node" resource beside
+// "Cluster". Not served yet (501 with a message saying so): the upgrade
+// action, CA rotation, and node group create, update and delete. Node
+// groups can be listed and shown.
 package api

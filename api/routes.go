@@ -40,8 +40,11 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/stats", h.stats)
 	mux.HandleFunc("GET /v1/mservices", h.services)
 
-	mux.HandleFunc("/v1/quotas", h.quotas)
-	mux.HandleFunc("/v1/quotas/", h.quotas)
+	mux.HandleFunc("GET /v1/quotas", h.listQuotas)
+	mux.HandleFunc("POST /v1/quotas", h.createQuota)
+	mux.HandleFunc("GET /v1/quotas/{project}/{resource}", h.showQuota)
+	mux.HandleFunc("PATCH /v1/quotas/{project}/{resource}", h.updateQuota)
+	mux.HandleFunc("DELETE /v1/quotas/{project}/{resource}", h.deleteQuota)
 
 	mux.HandleFunc("/", h.noRoute(mux))
 	return mux

@@ -74,12 +74,3 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"mservices": views})
 }
-
-// quotas answers every quota path (1.6+): not served yet.
-func (h *handler) quotas(w http.ResponseWriter, r *http.Request) {
-	if err := requireVersion(state(r.Context()).version, verQuotas, "quotas"); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.writeError(w, r, notImplemented("The quotas API"))
-}
