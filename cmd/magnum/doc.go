@@ -33,8 +33,8 @@
 // Every command takes --help; `magnum --help` lists them all. Tables are the
 // default output, --format json is for scripts. Exit codes: 0 success,
 // 1 the operation failed, 2 bad usage or input (nothing was changed), 130
-// Ctrl-C while waiting (the operation goes on). Node groups, upgrades, CA
-// rotation and quotas are not supported yet: their commands say so and exit 1.
+// Ctrl-C while waiting (the operation goes on). Node groups, upgrades and CA
+// rotation are not supported yet: their commands say so and exit 1.
 //
 // # Clouds and state
 //
@@ -69,7 +69,9 @@
 // "admin"; the admin role grants admin rights such as service-list and
 // public templates): the owner of a local state directory administers it.
 // Pass e.g. --user alice --project team-a --roles member to act as a tenant.
-// Projects are not quota-limited by the CLI.
+// Projects are not quota-limited by the CLI unless an admin sets quotas with
+// quotas-create --project-id P --resource Cluster|Node --hard-limit N
+// (quotas-list, -show, -update and -delete as in Magnum).
 //
 // On a real cloud, cluster nodes reach back with MAGNUM_SIGN_URL (the
 // certificate API), Keystone's URL and MAGNUM_TRUSTEE_USER /

@@ -321,7 +321,7 @@ func TestHelpAndUnsupported(t *testing.T) {
 	assert.Contains(t, r.stdout, "--master-lb-enabled")
 	assert.Contains(t, r.stdout, "labels k=v[,k=v] (repeatable)")
 
-	for _, n := range []string{"cluster-upgrade", "nodegroup-list", "ca-rotate", "quotas-list"} {
+	for _, n := range []string{"cluster-upgrade", "nodegroup-list", "ca-rotate"} {
 		r := c.run(n, "--cluster", "x")
 		assert.Equal(t, 1, r.code, n)
 		assert.Contains(t, r.stderr, "not supported yet", n)

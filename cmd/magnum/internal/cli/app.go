@@ -58,6 +58,7 @@ func commands(st *cmdState) []*command {
 	cs = append(cs, clusterCommands(st)...)
 	cs = append(cs, certCommands(st)...)
 	cs = append(cs, serviceCommands(st)...)
+	cs = append(cs, quotaCommands()...)
 	cs = append(cs, demoCommand(st))
 	cs = append(cs, serveCommand())
 	cs = append(cs, unsupportedCommands()...)

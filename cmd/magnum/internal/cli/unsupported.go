@@ -19,11 +19,6 @@ func unsupportedCommands() []*command {
 		{"nodegroup-update", "node groups"},
 		{"nodegroup-delete", "node groups"},
 		{"ca-rotate", "CA rotation"},
-		{"quotas-create", "quotas"},
-		{"quotas-list", "quotas"},
-		{"quotas-show", "quotas"},
-		{"quotas-update", "quotas"},
-		{"quotas-delete", "quotas"},
 	} {
 		cs = append(cs, &command{
 			name: n.name, args: "...", summary: fmt.Sprintf("(not supported yet: %s)", n.what),
