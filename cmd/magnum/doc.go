@@ -36,6 +36,50 @@
 // Ctrl-C while waiting (the operation goes on). Node groups, upgrades and CA
 // rotation are not supported yet: their commands say so and exit 1.
 //
+// # The REST API: magnum serve
+//
+//	magnum serve [--listen 127.0.0.1:9511] [--auth keystone|static] [--token T]
+//
+// serves Magnum's v1 REST API (package api) over the same state directory
+// and cloud as the other commands, with the Manager's sync running in the
+// background, until Ctrl-C or SIGTERM (requests in flight finish and the
+// cloud steps already started are sent first). --auth keystone (the default
+// with a real cloud) validates each X-Auth-Token with the cloud's Keystone
+// and acts as the token's user, project and roles. --auth static (the
+// default on the simulated cloud) accepts one token, --token or
+// MAGNUM_SERVE_TOKEN or a random one, acting as --user/--project/--roles,
+// and prints it with the variables for the openstack CLI:
+//
+//	export OS_AUTH_TYPE=admin_token
+//	export OS_ENDPOINT=http://127.0.0.1:9511/v1
+//	export OS_TOKEN=<token>
+//	unset OS_CLOUD OS_AUTH_URL
+//
+// keystoneauth's admin_token plugin sends the token to that endpoint with
+// no Keystone and no catalog; OS_ENDPOINT must end in /v1, as Magnum's
+// catalog entry does. python-magnumclient asks for microversion "latest"
+// by itself (no OS_CONTAINER_INFRA_API_VERSION needed). With those
+// variables these commands of python3-openstackclient 6.0 and
+// python3-magnumclient 4.0 work against serve on the simulated cloud
+// (scripts/coe-cli-test.sh runs them in CI):
+//
+//	openstack coe cluster template create k8s --coe kubernetes \
+//	    --image fedora-atomic-latest --keypair testkey --external-network public \
+//	    --flavor m1.small --master-flavor m1.medium --master-lb-enabled
+//	openstack coe cluster template list|show|delete
+//	openstack coe cluster create c1 --cluster-template k8s --master-count 3 --node-count 2
+//	openstack coe cluster list
+//	openstack coe cluster show c1
+//	openstack coe cluster resize c1 4
+//	openstack coe ca show c1
+//	openstack coe cluster config c1 --dir ~/.kube/c1   # CA + a CSR the API signs
+//	openstack coe stats list <project>
+//	openstack coe cluster delete c1
+//
+// While serve runs it owns the state directory: on the simulated cloud the
+// other magnum commands on the same --state-dir wait for it to stop (the
+// flock below). On a real cloud they may run beside it, sharing the store.
+//
 // # Clouds and state
 //
 // With --os-cloud (or OS_CLOUD and clouds.yaml) or the OS_* variables of an
