@@ -29,6 +29,7 @@
 //	magnum service-list
 //	magnum cluster-delete mycluster --wait
 //	magnum cluster-template-delete mytemplate
+//	magnum serve --listen 127.0.0.1:9511   # the REST API, see below
 //
 // Every command takes --help; `magnum --help` lists them all. Tables are the
 // default output, --format json is for scripts. Exit codes: 0 success,
@@ -78,7 +79,9 @@
 //
 // While serve runs it owns the state directory: on the simulated cloud the
 // other magnum commands on the same --state-dir wait for it to stop (the
-// flock below). On a real cloud they may run beside it, sharing the store.
+// flock below). On a real cloud they may run beside it, sharing the store; there set
+// MAGNUM_SIGN_URL to serve's public URL (ending in /v1), the address
+// cluster nodes send their CSRs to.
 //
 // # Clouds and state
 //
@@ -103,7 +106,7 @@
 // sealing the CA private keys inside the database. Losing the key loses the
 // CAs.
 //
-// There is no daemon: every command first runs the Manager's status sync
+// There is no daemon (serve aside): every command first runs the Manager's status sync
 // (magnum.Manager.SyncOnce) until it changes nothing, so cluster-show tells
 // the cloud's latest state. --wait follows an operation with plain progress
 // lines on stderr until it settles.
