@@ -162,8 +162,11 @@ t0=$(date +%s)
 go test "${race[@]}" -count=1 ./store/... "$@"
 log "go test took $(($(date +%s) - t0)) s"
 if [ "$#" -eq 0 ]; then
-	# Several Managers on one PostgreSQL database (issue 11).
+	# Several Managers on one PostgreSQL database (issue 11). 150 lifecycles
+	# here; GOMAGNUM_REPLICA_CLUSTERS=300 is the issue's size (it passes on
+	# a quiet machine, and has stalled on a heavily loaded one: see issue 11).
 	t0=$(date +%s)
-	go test "${race[@]}" -count=1 -run 'TestReplicasShareOneTruth/postgres' .
+	GOMAGNUM_REPLICA_CLUSTERS=${GOMAGNUM_REPLICA_CLUSTERS:-150} \
+		go test "${race[@]}" -count=1 -run 'TestReplicasShareOneTruth/postgres' .
 	log "replica test took $(($(date +%s) - t0)) s"
 fi
