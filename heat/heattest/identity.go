@@ -571,7 +571,7 @@ func (s *Server) serveTrustToken(w http.ResponseWriter, req tokenRequest) bool {
 	}
 	roles := rolesJSON(trust.Roles)
 	now = now.UTC()
-	body := map[string]any{"token": map[string]any{
+	tok := map[string]any{
 		"methods":    []string{"password"},
 		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
 		"expires_at": now.Add(time.Hour).Format("2006-01-02T15:04:05.000000Z"),
@@ -582,7 +582,9 @@ func (s *Server) serveTrustToken(w http.ResponseWriter, req tokenRequest) bool {
 		"catalog": s.catalog(),
 		"OS-TRUST:trust": map[string]any{"id": trust.ID, "impersonation": trust.Impersonation,
 			"trustee_user": map[string]any{"id": trust.TrusteeUserID}, "trustor_user": map[string]any{"id": trust.TrustorUserID}},
-	}}
+	}
+	s.issued.remember(token, tok, now.Add(time.Hour))
+	body := map[string]any{"token": tok}
 	w.Header().Set("X-Subject-Token", token)
 	writeJSON(w, http.StatusCreated, body)
 	return true

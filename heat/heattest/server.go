@@ -130,6 +130,7 @@ type Server struct {
 	files          map[string]string          // during replay: file blobs decoded, by hash
 	stateErrs      []error
 	tokens         map[string]bool
+	issued         issuedTokens // tokens.go: what each token names, for validation
 	counts         map[RequestKind]int
 	faults         []*activeFault
 	random         *randomFaults
@@ -217,6 +218,8 @@ func newServer(opts Options) *Server {
 	mux.HandleFunc("/v3", s.serveIdentityVersion)
 	mux.HandleFunc("/v3/", s.serveIdentityVersion)
 	mux.HandleFunc("POST /v3/auth/tokens", s.serveToken)
+	// tokens.go: validation of the tokens issued
+	mux.HandleFunc("GET /v3/auth/tokens", s.serveTokenValidate)
 	s.identityRoutes(mux) // identity.go: users and trusts
 	mux.HandleFunc("/v1/", s.serveHeat)
 	var services []Service
@@ -481,7 +484,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[token] = true
 	s.mu.Unlock()
 	now := s.clock.Now().UTC()
-	body := map[string]any{"token": map[string]any{
+	tok := map[string]any{
 		"methods":    []string{"password"},
 		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
 		"expires_at": now.Add(time.Hour).Format("2006-01-02T15:04:05.000000Z"),
@@ -491,7 +494,9 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			"domain": map[string]any{"id": "default", "name": "Default"}},
 		"roles":   []any{map[string]any{"id": "r-member", "name": "member"}, map[string]any{"id": "r-owner", "name": "heat_stack_owner"}},
 		"catalog": s.catalog(),
-	}}
+	}
+	s.issued.remember(token, tok, now.Add(time.Hour))
+	body := map[string]any{"token": tok}
 	w.Header().Set("X-Subject-Token", token)
 	writeJSON(w, http.StatusCreated, body)
 }
