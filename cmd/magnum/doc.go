@@ -46,7 +46,9 @@
 // background, until Ctrl-C or SIGTERM (requests in flight finish and the
 // cloud steps already started are sent first). --auth keystone (the default
 // with a real cloud) validates each X-Auth-Token with the cloud's Keystone
-// and acts as the token's user, project and roles. --auth static (the
+// and acts as the token's user, project and roles (on the simulated cloud,
+// tokens of its Keystone, whose URL serve prints: user admin, password
+// heattest, project heattest). --auth static (the
 // default on the simulated cloud) accepts one token, --token or
 // MAGNUM_SERVE_TOKEN or a random one, acting as --user/--project/--roles,
 // and prints it with the variables for the openstack CLI:

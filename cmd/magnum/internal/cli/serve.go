@@ -177,6 +177,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 
 	w := e.io.Stdout
 	fmt.Fprintf(w, "magnum: serving the Magnum v1 API on %s/v1 (auth %s); stop with Ctrl-C\n", base, f.auth)
+	if identityURI != "" {
+		fmt.Fprintf(w, "magnum: validating X-Auth-Token with Keystone at %s\n", identityURI)
+	}
 	if printToken {
 		fmt.Fprintf(w, "magnum: token %s acts as user %q in project %q with roles %q\n", f.token, e.caller.UserID, e.caller.ProjectID, strings.Join(e.caller.Roles, ","))
 		fmt.Fprintln(w, "# for the openstack CLI (python-magnumclient):")

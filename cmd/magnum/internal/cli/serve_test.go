@@ -178,6 +178,45 @@ func TestServeRandomToken(t *testing.T) {
 	assert.Equal(t, ExitOK, exit, stderr)
 }
 
+// TestServeKeystoneOnSim: --auth keystone on the simulated cloud validates
+// tokens with the simulated Keystone and acts as the token's user and
+// project.
+func TestServeKeystoneOnSim(t *testing.T) {
+	base, out, stop := startServe(t, t.TempDir(), "--auth", "keystone")
+	m := regexp.MustCompile(`validating X-Auth-Token with Keystone at (http://\S+)`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	assert.NotContains(t, out.String(), "OS_TOKEN", "no static token with Keystone")
+
+	// Log in to the simulated Keystone as its user (heattest's defaults).
+	login := map[string]any{"auth": map[string]any{
+		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{
+			"name": "admin", "password": "heattest", "domain": map[string]any{"name": "Default"}}}},
+		"scope": map[string]any{"project": map[string]any{"name": "heattest", "domain": map[string]any{"name": "Default"}}},
+	}}
+	b, err := json.Marshal(login)
+	require.NoError(t, err)
+	resp, err := http.Post(strings.TrimSuffix(m[1], "/")+"/auth/tokens", "application/json", bytes.NewReader(b))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	tok := resp.Header.Get("X-Subject-Token")
+	require.NotEmpty(t, tok)
+
+	code, tpl := apiCall(t, "POST", base+"/v1/clustertemplates", tok, map[string]any{
+		"name": "k8s", "coe": "kubernetes", "image_id": "fedora-atomic-latest", "keypair_id": "testkey",
+		"external_network_id": "public", "flavor_id": "m1.small",
+	})
+	require.Equal(t, http.StatusCreated, code, tpl)
+	assert.Equal(t, "u-admin", tpl["user_id"], "the token's user")
+	assert.NotEmpty(t, tpl["project_id"])
+	code, _ = apiCall(t, "GET", base+"/v1/clustertemplates", "not-a-keystone-token", nil)
+	assert.Equal(t, http.StatusUnauthorized, code)
+	code, _ = apiCall(t, "GET", base+"/v1/mservices", tok, nil)
+	assert.Equal(t, http.StatusForbidden, code, "the simulated user has no admin role")
+	exit, stderr := stop()
+	assert.Equal(t, ExitOK, exit, stderr)
+}
+
 func TestServeUsage(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
