@@ -2,6 +2,8 @@ package magnum
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/policy"
 	"github.com/gomagnum/magnum/store"
+	"github.com/gomagnum/magnum/store/sqlstore"
 )
 
 // TestQuotaForOverridesConfig checks that a project's quota records replace
@@ -76,4 +79,42 @@ func TestQuotaForStoreFailure(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = m.quotaFor(context.Background(), "p1")
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+}
+
+// BenchmarkQuotaFor measures the read every cluster create and resize
+// adds: one project's quota records among a thousand projects'.
+func BenchmarkQuotaFor(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"memory", func(*testing.B) store.Store { return store.NewMemory() }},
+		{"sqlite", func(b *testing.B) store.Store {
+			s, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "q.db"), sqlstore.Config{})
+			require.NoError(b, err)
+			return s
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := bc.open(b)
+			defer func() { _ = s.Close() }()
+			m, err := New(Config{Store: s})
+			require.NoError(b, err)
+			defer func() { _ = m.Close() }()
+			ctx := policy.WithCaller(context.Background(), policy.Caller{Admin: true})
+			for i := range 1000 {
+				_, err := m.CreateQuota(ctx, fmt.Sprintf("p%d", i), store.ResourceCluster, 5)
+				require.NoError(b, err)
+			}
+			_, err = m.CreateQuota(ctx, "p500", store.ResourceNode, 50)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				q, err := m.quotaFor(context.Background(), "p500")
+				if err != nil || q.Nodes != 50 {
+					b.Fatalf("quotaFor: %+v, %v", q, err)
+				}
+			}
+		})
+	}
 }

@@ -90,8 +90,12 @@ func QuotaTaken(projectID, resource string) error {
 // QuotaMarker parses a Page.Marker of a quota list: a record's ID in
 // decimal, as Magnum's quota lists take it. Anything else is ErrInvalid.
 func QuotaMarker(marker string) (int64, error) {
+	digits := marker != ""
+	for _, r := range marker {
+		digits = digits && r >= '0' && r <= '9'
+	}
 	id, err := strconv.ParseInt(marker, 10, 64)
-	if err != nil || id <= 0 {
+	if !digits || err != nil || id <= 0 {
 		return 0, errdefs.Invalid("marker", "invalid marker %q: quota markers are quota IDs", clipText(marker))
 	}
 	return id, nil
