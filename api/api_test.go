@@ -193,6 +193,7 @@ func TestVersionGatedAndUnimplemented(t *testing.T) {
 	}{
 		{"GET", "/v1/stats", "1.3", 406},
 		{"GET", "/v1/stats", "1.4", 200},
+		{"GET", "/v1/stats/", "1.4", 200},
 		{"GET", "/v1/stats?type=bay", "1.4", 400},
 		{"GET", "/v1/stats?project_id=other", "1.4", 403},
 		{"POST", "/v1/clusters/c/actions/resize", "1.6", 406},

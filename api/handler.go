@@ -130,6 +130,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 	}
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		// Magnum's routes take a trailing slash too (python-magnumclient
+		// asks for /v1/clusters/{id}/nodegroups/).
+		r.URL.Path, r.URL.RawPath = strings.TrimRight(p, "/"), ""
+		if r.URL.Path == "" {
+			r.URL.Path = "/"
+		}
+	}
 	path := r.URL.Path
 	if path == "/" || path == "/v1" || path == "/v1/" {
 		// Version documents: public, and negotiated only for /v1.
