@@ -74,7 +74,11 @@ func (m *Manager) CreateCluster(ctx context.Context, req *ClusterRequest) (*clus
 			return nil, errdefs.WithResource(err, resCluster, c.Name)
 		}
 	}
-	if err := m.store.CreateClusterWithin(ctx, c, groups, m.quota); err != nil {
+	quota, err := m.quotaFor(ctx, c.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.store.CreateClusterWithin(ctx, c, groups, quota); err != nil {
 		return nil, errdefs.WithResource(err, resCluster, c.Name)
 	}
 	m.log.InfoContext(ctx, "cluster create started", "uuid", c.UUID, "name", c.Name, "project", c.ProjectID)
@@ -509,6 +513,10 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 	}
 	// Record the intent (the new count, UPDATE_IN_PROGRESS) first, within
 	// the node quota; then ask the cloud.
+	quota, err := m.quotaFor(ctx, c.ProjectID)
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		x, err := m.store.GetCluster(ctx, c.UUID)
 		if err != nil {
@@ -542,7 +550,7 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		}
 		// The cluster and its groups change together: a crash cannot leave
 		// the intent half-written.
-		err = m.store.UpdateClusterGroups(ctx, x, defaults, m.quota)
+		err = m.store.UpdateClusterGroups(ctx, x, defaults, quota)
 		if errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrQuotaExceeded) && attempt < patchRetries {
 			continue
 		}
