@@ -286,7 +286,10 @@ func lifecycleOnLive(ctx context.Context, live func() *replica, id string) error
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
 			r := live()
-			wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			// Long enough not to turn 300 waiters into a load of their own
+			// (each new Wait reads the store twice); a dead replica's Wait
+			// fails at once with its closed store.
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			c, err := r.m.Wait(wctx, id, until...)
 			cancel()
 			if err == nil {
