@@ -138,7 +138,7 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, cfg Config) error {
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
 	s.wdb, s.rdb = wdb, wdb
-	if err := wdb.PingContext(ctx); err != nil {
+	if err := s.pingSQLite(ctx, wdb, cfg.BusyTimeout); err != nil {
 		_ = wdb.Close()
 		return s.wrap(ctx, "open", err)
 	}
@@ -153,6 +153,25 @@ func (s *Store) openSQLite(ctx context.Context, dsn string, cfg Config) error {
 		s.rdb = rdb
 	}
 	return nil
+}
+
+// pingSQLite makes the first connection. Switching a new file to WAL takes
+// an exclusive lock that SQLite may refuse at once (SQLITE_BUSY, without
+// its busy handler) while other processes open the same file; that is
+// retried until busy passes.
+func (s *Store) pingSQLite(ctx context.Context, db *sql.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for attempt := 1; ; attempt++ {
+		err := db.PingContext(ctx)
+		if err == nil || s.d.classify(err) != errBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
+	}
 }
 
 // openPostgres opens one pool for reads and writes: PostgreSQL needs no
