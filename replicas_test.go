@@ -32,7 +32,7 @@ import (
 // countingOrch counts what the replicas ask of Heat.
 type countingOrch struct {
 	heat.Orchestrator
-	tickLists atomic.Int64 // list calls by the common tag: one per sync tick
+	tickLists atomic.Int64 // the sync ticks' list calls (stacks in progress): one per tick
 	mu        sync.Mutex
 	created   map[string][]string // cluster UUID → stack ids created for it
 }
@@ -52,7 +52,7 @@ func (o *countingOrch) CreateStack(ctx context.Context, req heat.StackRequest) (
 }
 
 func (o *countingOrch) ListStacks(ctx context.Context, f heat.ListFilter) ([]heat.Stack, error) {
-	if len(f.Tags) == 1 && f.Tags[0] == heat.DefaultStackTag {
+	if len(f.Tags) == 0 && len(f.IDs) == 0 && len(f.States) > 0 { // the sync tick's list
 		o.tickLists.Add(1)
 	}
 	return o.Orchestrator.ListStacks(ctx, f)

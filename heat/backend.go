@@ -82,9 +82,18 @@ func (b *Backend) Observe(ctx context.Context, targets []driver.Target) (map[str
 	if len(targets) == 0 {
 		return out, nil
 	}
-	stacks, err := b.orch.ListStacks(ctx, ListFilter{Tags: []string{b.tag}, States: []string{"IN_PROGRESS"}})
+	// Heat (19) answers 500 to a list that filters by tags and status
+	// together, so the list asks for the project's stacks in progress and
+	// ours are picked by their tag here.
+	all, err := b.orch.ListStacks(ctx, ListFilter{States: []string{"IN_PROGRESS"}})
 	if err != nil {
 		return nil, fmt.Errorf("heat: observe: %w", err)
+	}
+	stacks := all[:0]
+	for _, s := range all {
+		if slices.Contains(s.Tags, b.tag) {
+			stacks = append(stacks, s)
+		}
 	}
 	byID := make(map[string]*Stack, len(stacks))
 	byCluster := make(map[string][]*Stack, len(stacks))
