@@ -171,7 +171,9 @@ coe ca show c1 >"$work/ca.pem"
 openssl x509 -in "$work/ca.pem" -noout -subject >/dev/null || fail "ca show did not print a certificate"
 step "coe cluster config c1"
 mkdir "$work/kube"
-out=$(cd "$work" && coe cluster config c1 --dir "$work/kube")
+# magnumclient picks the export syntax from $SHELL and fails with KeyError
+# 'SHELL' when it is unset, as it is under CI runners without a login shell.
+out=$(cd "$work" && SHELL=/bin/bash coe cluster config c1 --dir "$work/kube")
 grep -qx "export KUBECONFIG=$work/kube/config" <<<"$out" || fail "cluster config printed: $out"
 export KUBECONFIG="$work/kube/config"
 kubectl config view >/dev/null || fail "kubectl cannot load the kubeconfig"
