@@ -1,8 +1,11 @@
 package template
 
 import (
+	"errors"
+	"maps"
 	"slices"
 
+	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -22,6 +25,59 @@ type Capabilities struct {
 	// or errdefs ErrInvalid errors (joined) whose Field is "labels/<key>".
 	// Nil means the COE has no label rules.
 	ValidateLabels func(labels.Labels) error
+	// LabelAliases maps other spellings users write for the COE's labels
+	// (alias) to the names the driver reads (canonical), e.g.
+	// "rexray-preempt" → "rexray_preempt". CanonicalLabels applies them;
+	// validation checks labels after it. An alias names a canonical label
+	// directly (no chains). Nil: no aliases.
+	LabelAliases map[string]string
+}
+
+// CanonicalLabels returns l with every alias of c.LabelAliases renamed to
+// its canonical name, and the renames made (alias → canonical), so callers
+// can store the canonical form and tell the user what was normalised.
+//
+// When nothing is renamed, l itself is returned (and a nil map); otherwise
+// a new map, l being left alone. An alias given next to its canonical name
+// with the same value is dropped (and reported as renamed); with a different
+// value it is an errdefs.ErrInvalid error on field "labels/<alias>" naming
+// both labels — every conflict is reported, and the result then keeps the
+// canonical name's value (or that of the first alias in sorted order, when
+// only aliases are given).
+func (c Capabilities) CanonicalLabels(l labels.Labels) (labels.Labels, map[string]string, error) {
+	if len(c.LabelAliases) == 0 || len(l) == 0 {
+		return l, nil, nil
+	}
+	var (
+		out     labels.Labels
+		renamed map[string]string
+		errs    []error
+	)
+	for _, alias := range slices.Sorted(maps.Keys(c.LabelAliases)) {
+		canonical := c.LabelAliases[alias]
+		v, ok := l[alias]
+		if !ok || canonical == alias || canonical == "" {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(l)
+			renamed = map[string]string{}
+		}
+		renamed[alias] = canonical
+		delete(out, alias)
+		if cv, both := out[canonical]; both {
+			if cv != v {
+				errs = append(errs, errdefs.Invalid("labels/"+alias,
+					"label %s is another spelling of %s, which is also given (directly or by another spelling) with a different value; give one of them", alias, canonical))
+			}
+			continue
+		}
+		out[canonical] = v
+	}
+	if out == nil {
+		return l, nil, nil
+	}
+	return out, renamed, errors.Join(errs...)
 }
 
 // Supports reports whether v is one of the allowed values.

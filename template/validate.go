@@ -268,8 +268,13 @@ func (v *validator) capabilities(t *ClusterTemplate, caps Capabilities) {
 			v.add(f, "is required for COE %s", caps.COE)
 		}
 	}
+	// Labels are judged in their canonical spelling (CanonicalLabels).
+	lbls, _, err := caps.CanonicalLabels(t.Labels)
+	if err != nil {
+		v.errs = append(v.errs, err)
+	}
 	if caps.ValidateLabels != nil {
-		if err := caps.ValidateLabels(t.Labels); err != nil {
+		if err := caps.ValidateLabels(lbls); err != nil {
 			v.errs = append(v.errs, err)
 		}
 	}
