@@ -31,6 +31,13 @@ type Request struct {
 	Rollback bool
 	// Nodes is what the cluster's nodes need to reach back.
 	Nodes NodeAccess
+
+	// Group is the non-default node group a NodeGroupDriver call is
+	// about (Name is then the group's backend name); nil otherwise.
+	Group *cluster.NodeGroup
+	// Upgrade is what an Upgrader call moves the cluster to; nil
+	// otherwise. Template stays the template the cluster runs now.
+	Upgrade *Upgrade
 }
 
 // NodeAccess is how a cluster's nodes reach the embedding program and the

@@ -65,8 +65,11 @@ func NewBackend(o Orchestrator, cfg BackendConfig) *Backend {
 func (b *Backend) Tag() string { return b.tag }
 
 // Driver returns sd as a driver.ClusterDriver running on the backend.
+// When sd is also a NodeGroupStackDriver the result is a
+// driver.NodeGroupDriver; when it is an UpgradeStackDriver, a
+// driver.Upgrader.
 func (b *Backend) Driver(sd StackDriver) driver.ClusterDriver {
-	return &stackDriver{StackDriver: sd, b: b}
+	return b.driverFor(sd)
 }
 
 // Observe implements driver.Observer with one ListStacks call: the
@@ -196,18 +199,22 @@ func (d *stackDriver) Create(ctx context.Context, req *driver.Request) (string, 
 	if req.Timeout > 0 {
 		sr.Timeout = req.Timeout
 	}
-	id, err := d.b.orch.CreateStack(ctx, sr)
+	return d.b.create(ctx, sr, req.Cluster.UUID)
+}
+
+// create creates sr, whose tags include owner (a cluster's or a group's
+// UUID). When Heat already holds a stack of that name carrying owner's tag
+// (an earlier attempt), that stack is adopted.
+func (b *Backend) create(ctx context.Context, sr StackRequest, owner string) (string, error) {
+	id, err := b.orch.CreateStack(ctx, sr)
 	if errors.Is(err, errdefs.ErrConflict) {
-		// Heat holds a stack of that name: ours, from an earlier attempt,
-		// unless it lacks the cluster's tag.
-		s, ferr := d.b.confirm(ctx, driver.Target{ClusterID: req.Cluster.UUID, Name: sr.Name})
+		s, ferr := b.confirm(ctx, driver.Target{ClusterID: owner, Name: sr.Name})
 		switch {
 		case ferr != nil:
 			return "", fmt.Errorf("heat: create stack %s: %w (and looking it up: %w)", sr.Name, err, ferr)
 		case s != nil:
 			return s.ID, nil
 		}
-
 	}
 	if err != nil {
 		return "", fmt.Errorf("heat: create stack %s: %w", sr.Name, err)
@@ -225,12 +232,13 @@ func withTags(tags []string, add ...string) []string {
 	return out
 }
 
-// stackID is the recorded stack, or the one found under the cluster's tag.
-func (d *stackDriver) stackID(ctx context.Context, req *driver.Request) (string, error) {
-	if req.Cluster.StackID != "" {
-		return req.Cluster.StackID, nil
+// stackID is the recorded stack ref, or the one named name found under
+// the owner's (a cluster's or a group's UUID) tag; "" when there is none.
+func (d *stackDriver) stackID(ctx context.Context, owner, ref, name string) (string, error) {
+	if ref != "" {
+		return ref, nil
 	}
-	s, err := d.b.confirm(ctx, driver.Target{ClusterID: req.Cluster.UUID, Name: req.Name})
+	s, err := d.b.confirm(ctx, driver.Target{ClusterID: owner, Name: name})
 	if err != nil {
 		return "", err
 	}
@@ -240,12 +248,17 @@ func (d *stackDriver) stackID(ctx context.Context, req *driver.Request) (string,
 	return s.ID, nil
 }
 
+// clusterStack is the cluster's stack id (see stackID).
+func (d *stackDriver) clusterStack(ctx context.Context, req *driver.Request) (string, error) {
+	return d.stackID(ctx, req.Cluster.UUID, req.Cluster.StackID, req.Name)
+}
+
 func (d *stackDriver) Resize(ctx context.Context, req *driver.Request) error {
 	upd, err := d.ScaleStack(req)
 	if err != nil {
 		return err
 	}
-	id, err := d.stackID(ctx, req)
+	id, err := d.clusterStack(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -260,7 +273,7 @@ func (d *stackDriver) Resize(ctx context.Context, req *driver.Request) error {
 }
 
 func (d *stackDriver) Delete(ctx context.Context, req *driver.Request) error {
-	id, err := d.stackID(ctx, req)
+	id, err := d.clusterStack(ctx, req)
 	if err != nil || id == "" {
 		return err
 	}
@@ -272,7 +285,7 @@ func (d *stackDriver) Delete(ctx context.Context, req *driver.Request) error {
 }
 
 func (d *stackDriver) Finish(ctx context.Context, req *driver.Request) error {
-	id, err := d.stackID(ctx, req)
+	id, err := d.clusterStack(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -293,7 +306,7 @@ func (d *stackDriver) Finish(ctx context.Context, req *driver.Request) error {
 // Faults maps the failed resources that caused a failure (the deepest ones,
 // not the parents that failed because of them) to Heat's reasons.
 func (d *stackDriver) Faults(ctx context.Context, req *driver.Request) (map[string]string, error) {
-	id, err := d.stackID(ctx, req)
+	id, err := d.clusterStack(ctx, req)
 	if err != nil || id == "" {
 		return nil, err
 	}

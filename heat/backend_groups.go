@@ -1,0 +1,207 @@
+package heat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/driver"
+	"github.com/gomagnum/magnum/errdefs"
+)
+
+// NodeGroupStackDriver is a StackDriver that builds non-default node
+// groups as stacks of their own. Backend.Driver makes a
+// driver.NodeGroupDriver of it.
+type NodeGroupStackDriver interface {
+	StackDriver
+	// ValidateNodeGroup applies the driver's rules to req.Group. No I/O.
+	ValidateNodeGroup(req *driver.Request) error
+	// RenderNodeGroupStack renders the stack of req.Group, joined to the
+	// cluster whose completed stack, read with its outputs, is
+	// clusterStack (network, subnet, security group, API address).
+	RenderNodeGroupStack(req *driver.Request, clusterStack *Stack) (StackRequest, error)
+	// ScaleNodeGroupStack is the update that brings req.Group's stack to
+	// req.Group.NodeCount nodes, removing req.NodesToRemove first.
+	ScaleNodeGroupStack(req *driver.Request) (UpdateRequest, error)
+	// ApplyNodeGroupOutputs copies a completed group stack's outputs
+	// (addresses, count) into g.
+	ApplyNodeGroupOutputs(s *Stack, g *cluster.NodeGroup) error
+}
+
+// UpgradeStackDriver is a StackDriver that upgrades clusters with a
+// rolling stack update. Backend.Driver makes a driver.Upgrader of it.
+type UpgradeStackDriver interface {
+	StackDriver
+	// ValidateUpgrade checks the move from req.Template to
+	// req.Upgrade.To. No I/O.
+	ValidateUpgrade(req *driver.Request) error
+	// UpgradeStack is the update that replaces the nodes of the cluster's
+	// stack (req.Group nil) or of req.Group's stack with nodes of
+	// req.Upgrade.To, at most req.Upgrade.MaxBatchSize at a time, masters
+	// before workers.
+	UpgradeStack(req *driver.Request) (UpdateRequest, error)
+}
+
+// driverFor wraps sd with the adapters of the abilities it has.
+func (b *Backend) driverFor(sd StackDriver) driver.ClusterDriver {
+	base := &stackDriver{StackDriver: sd, b: b}
+	ng, isNG := sd.(NodeGroupStackDriver)
+	up, isUp := sd.(UpgradeStackDriver)
+	switch {
+	case isNG && isUp:
+		return &struct {
+			*stackDriver
+			*groupOps
+			*upgradeOps
+		}{base, &groupOps{base, ng}, &upgradeOps{base, up}}
+	case isNG:
+		return &struct {
+			*stackDriver
+			*groupOps
+		}{base, &groupOps{base, ng}}
+	case isUp:
+		return &struct {
+			*stackDriver
+			*upgradeOps
+		}{base, &upgradeOps{base, up}}
+	}
+	return base
+}
+
+// groupOps are the node-group calls of a NodeGroupStackDriver.
+type groupOps struct {
+	base *stackDriver
+	sd   NodeGroupStackDriver
+}
+
+func (o *groupOps) ValidateNodeGroup(req *driver.Request) error { return o.sd.ValidateNodeGroup(req) }
+
+func needGroup(req *driver.Request) error {
+	if req.Group == nil {
+		return errdefs.Invalid("nodegroup", "the request names no node group")
+	}
+	return nil
+}
+
+// CreateNodeGroup renders the group's stack from the cluster stack's
+// outputs and creates it, tagged with the backend's tag, the cluster's
+// UUID and the group's UUID. A stack of that name already holding the
+// group's tag (a repeated create) is adopted.
+func (o *groupOps) CreateNodeGroup(ctx context.Context, req *driver.Request) (string, error) {
+	if err := needGroup(req); err != nil {
+		return "", err
+	}
+	// A complete cluster has its stack recorded; the group's stack name is
+	// not the cluster's, so it cannot be looked up here.
+	cid := req.Cluster.StackID
+	if cid == "" {
+		return "", &errdefs.Error{Kind: errdefs.ErrConflict, Resource: "cluster", ID: req.Cluster.UUID, Reason: "the cluster has no stack to join"}
+	}
+	cs, err := o.base.b.orch.GetStack(ctx, cid, true)
+	if err != nil {
+		return "", fmt.Errorf("heat: read outputs of stack %s: %w", cid, err)
+	}
+	sr, err := o.sd.RenderNodeGroupStack(req, cs)
+	if err != nil {
+		return "", err
+	}
+	sr.Name = req.Name
+	if sr.Name == "" {
+		return "", errdefs.Invalid("name", "the node group's stack needs a name")
+	}
+	sr.Tags = withTags(sr.Tags, o.base.b.tag, req.Cluster.UUID, req.Group.UUID)
+	return o.base.b.create(ctx, sr, req.Group.UUID)
+}
+
+func (o *groupOps) groupStack(ctx context.Context, req *driver.Request) (string, error) {
+	if err := needGroup(req); err != nil {
+		return "", err
+	}
+	return o.base.stackID(ctx, req.Group.UUID, req.Group.StackID, req.Name)
+}
+
+func (o *groupOps) ResizeNodeGroup(ctx context.Context, req *driver.Request) error {
+	upd, err := o.sd.ScaleNodeGroupStack(req)
+	if err != nil {
+		return err
+	}
+	id, err := o.groupStack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: "nodegroup", ID: req.Group.UUID, Reason: "the node group has no stack to resize"}
+	}
+	if err := o.base.b.orch.UpdateStack(ctx, id, upd); err != nil {
+		return fmt.Errorf("heat: resize stack %s: %w", id, err)
+	}
+	return nil
+}
+
+func (o *groupOps) DeleteNodeGroup(ctx context.Context, req *driver.Request) error {
+	id, err := o.groupStack(ctx, req)
+	if err != nil || id == "" {
+		return err
+	}
+	if err := o.base.b.orch.DeleteStack(ctx, id); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("heat: delete stack %s: %w", id, err)
+	}
+	return nil
+}
+
+func (o *groupOps) FinishNodeGroup(ctx context.Context, req *driver.Request) error {
+	id, err := o.groupStack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return errdefs.NotFound("stack", req.Name)
+	}
+	s, err := o.base.b.orch.GetStack(ctx, id, true)
+	if err != nil {
+		return fmt.Errorf("heat: read outputs of stack %s: %w", id, err)
+	}
+	return o.sd.ApplyNodeGroupOutputs(s, req.Group)
+}
+
+// upgradeOps are the upgrade calls of an UpgradeStackDriver.
+type upgradeOps struct {
+	base *stackDriver
+	sd   UpgradeStackDriver
+}
+
+func (o *upgradeOps) ValidateUpgrade(req *driver.Request) error {
+	if req.Upgrade == nil || req.Upgrade.To == nil {
+		return errdefs.Invalid("cluster_template", "the request names no template to upgrade to")
+	}
+	return o.sd.ValidateUpgrade(req)
+}
+
+// Upgrade sends the rolling update to the cluster's stack, or to
+// req.Group's when a group is named.
+func (o *upgradeOps) Upgrade(ctx context.Context, req *driver.Request) error {
+	if err := o.ValidateUpgrade(req); err != nil {
+		return err
+	}
+	upd, err := o.sd.UpgradeStack(req)
+	if err != nil {
+		return err
+	}
+	var id string
+	if req.Group != nil {
+		id, err = o.base.stackID(ctx, req.Group.UUID, req.Group.StackID, req.Name)
+	} else {
+		id, err = o.base.stackID(ctx, req.Cluster.UUID, req.Cluster.StackID, req.Name)
+	}
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: "cluster", ID: req.Cluster.UUID, Reason: "the cluster has no stack to upgrade"}
+	}
+	if err := o.base.b.orch.UpdateStack(ctx, id, upd); err != nil {
+		return fmt.Errorf("heat: upgrade stack %s: %w", id, err)
+	}
+	return nil
+}
