@@ -38,6 +38,9 @@ type Request struct {
 	// Upgrade is what an Upgrader call moves the cluster to; nil
 	// otherwise. Template stays the template the cluster runs now.
 	Upgrade *Upgrade
+	// PreviousCACerts are, in a CARotator call, the PEM certificates of
+	// the CAs being replaced, by CA type; nil otherwise.
+	PreviousCACerts map[string][]byte
 }
 
 // NodeAccess is how a cluster's nodes reach the embedding program and the

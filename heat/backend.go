@@ -65,11 +65,11 @@ func NewBackend(o Orchestrator, cfg BackendConfig) *Backend {
 func (b *Backend) Tag() string { return b.tag }
 
 // Driver returns sd as a driver.ClusterDriver running on the backend.
-// When sd is also a NodeGroupStackDriver the result is a
-// driver.NodeGroupDriver; when it is an UpgradeStackDriver, a
-// driver.Upgrader.
+// The result is also a driver.NodeGroupDriver, driver.Upgrader and
+// driver.CARotator; the abilities sd lacks (NodeGroupStackDriver,
+// UpgradeStackDriver, CARotationStackDriver) answer errdefs.ErrUnsupported.
 func (b *Backend) Driver(sd StackDriver) driver.ClusterDriver {
-	return b.driverFor(sd)
+	return &stackDriver{StackDriver: sd, b: b}
 }
 
 // Observe implements driver.Observer with one ListStacks call: the

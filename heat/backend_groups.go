@@ -43,30 +43,125 @@ type UpgradeStackDriver interface {
 	UpgradeStack(req *driver.Request) (UpdateRequest, error)
 }
 
-// driverFor wraps sd with the adapters of the abilities it has.
-func (b *Backend) driverFor(sd StackDriver) driver.ClusterDriver {
-	base := &stackDriver{StackDriver: sd, b: b}
-	ng, isNG := sd.(NodeGroupStackDriver)
-	up, isUp := sd.(UpgradeStackDriver)
-	switch {
-	case isNG && isUp:
-		return &struct {
-			*stackDriver
-			*groupOps
-			*upgradeOps
-		}{base, &groupOps{base, ng}, &upgradeOps{base, up}}
-	case isNG:
-		return &struct {
-			*stackDriver
-			*groupOps
-		}{base, &groupOps{base, ng}}
-	case isUp:
-		return &struct {
-			*stackDriver
-			*upgradeOps
-		}{base, &upgradeOps{base, up}}
+// CARotationStackDriver is a StackDriver that delivers rotated CAs to a
+// cluster's nodes with a stack update. Backend.Driver makes a
+// driver.CARotator of it.
+type CARotationStackDriver interface {
+	StackDriver
+	// RotateCAStack is the update that hands the nodes req.Nodes.CACerts
+	// (trusting req.PreviousCACerts too while they switch) and new
+	// service-account keys.
+	RotateCAStack(req *driver.Request) (UpdateRequest, error)
+}
+
+// unsupported is the error of an ability sd lacks.
+func unsupported(sd StackDriver, what string) error {
+	return &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: "driver", ID: sd.Info().Name,
+		Reason: "the driver does not support " + what}
+}
+
+// The adapter offers every optional ability; those its StackDriver lacks
+// answer errdefs.ErrUnsupported from their first (validating) call, before
+// anything happens.
+var (
+	_ driver.NodeGroupDriver = (*stackDriver)(nil)
+	_ driver.Upgrader        = (*stackDriver)(nil)
+	_ driver.CARotator       = (*stackDriver)(nil)
+)
+
+func (d *stackDriver) groups() (*groupOps, error) {
+	ng, ok := d.StackDriver.(NodeGroupStackDriver)
+	if !ok {
+		return nil, unsupported(d.StackDriver, "node groups")
 	}
-	return base
+	return &groupOps{d, ng}, nil
+}
+
+func (d *stackDriver) ValidateNodeGroup(req *driver.Request) error {
+	o, err := d.groups()
+	if err != nil {
+		return err
+	}
+	return o.ValidateNodeGroup(req)
+}
+
+func (d *stackDriver) CreateNodeGroup(ctx context.Context, req *driver.Request) (string, error) {
+	o, err := d.groups()
+	if err != nil {
+		return "", err
+	}
+	return o.CreateNodeGroup(ctx, req)
+}
+
+func (d *stackDriver) ResizeNodeGroup(ctx context.Context, req *driver.Request) error {
+	o, err := d.groups()
+	if err != nil {
+		return err
+	}
+	return o.ResizeNodeGroup(ctx, req)
+}
+
+func (d *stackDriver) DeleteNodeGroup(ctx context.Context, req *driver.Request) error {
+	o, err := d.groups()
+	if err != nil {
+		return err
+	}
+	return o.DeleteNodeGroup(ctx, req)
+}
+
+func (d *stackDriver) FinishNodeGroup(ctx context.Context, req *driver.Request) error {
+	o, err := d.groups()
+	if err != nil {
+		return err
+	}
+	return o.FinishNodeGroup(ctx, req)
+}
+
+func (d *stackDriver) upgrades() (*upgradeOps, error) {
+	up, ok := d.StackDriver.(UpgradeStackDriver)
+	if !ok {
+		return nil, unsupported(d.StackDriver, "upgrades")
+	}
+	return &upgradeOps{d, up}, nil
+}
+
+func (d *stackDriver) ValidateUpgrade(req *driver.Request) error {
+	o, err := d.upgrades()
+	if err != nil {
+		return err
+	}
+	return o.ValidateUpgrade(req)
+}
+
+func (d *stackDriver) Upgrade(ctx context.Context, req *driver.Request) error {
+	o, err := d.upgrades()
+	if err != nil {
+		return err
+	}
+	return o.Upgrade(ctx, req)
+}
+
+// RotateCA sends the driver's CA rotation update to the cluster's stack.
+func (d *stackDriver) RotateCA(ctx context.Context, req *driver.Request) error {
+	rot, ok := d.StackDriver.(CARotationStackDriver)
+	if !ok {
+		return unsupported(d.StackDriver, "CA rotation")
+	}
+	upd, err := rot.RotateCAStack(req)
+	if err != nil {
+		return err
+	}
+	id, err := d.clusterStack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: "cluster", ID: req.Cluster.UUID, Reason: "the cluster has no stack to update"}
+	}
+	if err := d.b.orch.UpdateStack(ctx, id, upd); err != nil {
+		return fmt.Errorf("heat: rotate CA on stack %s: %w", id, err)
+	}
+	return nil
 }
 
 // groupOps are the node-group calls of a NodeGroupStackDriver.
