@@ -1,14 +1,10 @@
 package mesos
 
 import (
-	"encoding/json"
-	"errors"
-	"slices"
-	"strings"
+	"sync"
 
 	"github.com/gomagnum/magnum/driver"
-	"github.com/gomagnum/magnum/errdefs"
-	"github.com/gomagnum/magnum/labels"
+	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/template"
 )
 
@@ -17,7 +13,9 @@ const COE = "mesos"
 
 // Capabilities are what Mesos drivers accept in a template: docker
 // networking, the rexray volume driver, vm or bm servers, an external
-// network, and the mesos_slave_* labels.
+// network, the labels of [Labels] (checked by [ValidateLabels]), and the
+// hyphenated spellings of those labels as aliases ("rexray-preempt" for
+// rexray_preempt; see [LabelAliases]).
 func Capabilities() template.Capabilities {
 	return template.Capabilities{
 		COE:                  COE,
@@ -27,66 +25,31 @@ func Capabilities() template.Capabilities {
 		VolumeDrivers:        []string{"rexray"},
 		RequiredFields:       []string{"external_network_id"},
 		ValidateLabels:       ValidateLabels,
+		LabelAliases:         LabelAliases(),
 	}
 }
 
-// Isolations lists the values mesos_slave_isolation accepts.
-func Isolations() []string {
-	return []string{"filesystem/posix", "filesystem/linux", "filesystem/shared", "posix/cpu",
-		"posix/mem", "posix/disk", "cgroups/cpu", "cgroups/mem", "docker/runtime", "namespaces/pid"}
-}
-
-// ImageProviders lists the values mesos_slave_image_providers accepts.
-func ImageProviders() []string { return []string{"docker", "appc"} }
-
-// ValidateLabels checks the labels Mesos interprets:
-//   - mesos_slave_isolation: a comma list of Isolations();
-//   - mesos_slave_image_providers: a comma list of ImageProviders()
-//     (case-insensitive); with docker, the isolation must include
-//     docker/runtime;
-//   - mesos_slave_executor_env_variables: a JSON document.
-func ValidateLabels(l labels.Labels) error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, errdefs.Invalid("labels/"+key, format, args...))
-	}
-	isolation := commaList(l["mesos_slave_isolation"], false)
-	for _, v := range isolation {
-		if !slices.Contains(Isolations(), v) {
-			bad("mesos_slave_isolation", "unknown isolation %q (allowed: %s)", v, strings.Join(Isolations(), ", "))
-		}
-	}
-	providers := commaList(l["mesos_slave_image_providers"], true)
-	for _, v := range providers {
-		if !slices.Contains(ImageProviders(), v) {
-			bad("mesos_slave_image_providers", "unknown image provider %q (allowed: %s)", v, strings.Join(ImageProviders(), ", "))
-		}
-	}
-	if slices.Contains(providers, "docker") && !slices.Contains(isolation, "docker/runtime") {
-		bad("mesos_slave_isolation", "must include docker/runtime when mesos_slave_image_providers includes docker")
-	}
-	if v, ok := l["mesos_slave_executor_env_variables"]; ok && v != "" && !json.Valid([]byte(v)) {
-		bad("mesos_slave_executor_env_variables", "must be a JSON document")
-	}
-	return errors.Join(errs...)
-}
-
-func commaList(s string, lower bool) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if lower {
-			part = strings.ToLower(part)
-		}
-		if part != "" {
-			out = append(out, part)
+// LabelAliases maps the hyphenated spelling of each Mesos label to its
+// name ("rexray-preempt" → "rexray_preempt"): Magnum's guides and the
+// seed write some of them that way.
+func LabelAliases() map[string]string {
+	out := make(map[string]string, len(labelSpecs))
+	for _, s := range labelSpecs {
+		if alias := hyphenated(s.Name); s.alias && alias != s.Name {
+			out[alias] = s.Name
 		}
 	}
 	return out
 }
 
-// Driver is the Mesos driver.
-type Driver struct{}
+// Driver is the Mesos driver (Magnum's mesos_ubuntu_v1): Mesos masters
+// (with ZooKeeper and Marathon) and slaves on Ubuntu servers, built through
+// Heat. It is safe for concurrent use.
+type Driver struct {
+	once     sync.Once
+	renderer *heat.Renderer
+	err      error
+}
 
 // New returns the driver for Mesos on Ubuntu virtual machines (Magnum's
 // mesos_ubuntu_v1).
@@ -99,4 +62,17 @@ func (*Driver) Info() driver.Info {
 		Tuples:       []driver.Tuple{{ServerType: "vm", OSDistro: "ubuntu", COE: COE}},
 		Capabilities: Capabilities(),
 	}
+}
+
+// Definition returns the driver's Heat definition: features, environment
+// rules, parameter and output mappings.
+func (*Driver) Definition() heat.Definition { return definition() }
+
+// Renderer returns the driver's renderer, built once. Its error is a
+// programming error of the driver (ErrInvalid).
+func (d *Driver) Renderer() (*heat.Renderer, error) {
+	d.once.Do(func() {
+		d.renderer, d.err = heat.NewRenderer(Templates(), definition())
+	})
+	return d.renderer, d.err
 }
