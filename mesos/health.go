@@ -298,4 +298,3 @@ func cleanText(s string) string {
 	}
 	return s
 }
-
