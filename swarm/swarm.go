@@ -1,13 +1,12 @@
 package swarm
 
 import (
-	"errors"
-	"slices"
-	"strings"
+	"embed"
+	"io/fs"
+	"sync"
 
 	"github.com/gomagnum/magnum/driver"
-	"github.com/gomagnum/magnum/errdefs"
-	"github.com/gomagnum/magnum/labels"
+	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/template"
 )
 
@@ -16,7 +15,8 @@ const COE = "swarm"
 
 // Capabilities are what Swarm drivers accept in a template: docker (the
 // default) or flannel networking, the rexray volume driver, vm or bm servers,
-// an external network, and the swarm_strategy label.
+// an external network, and the labels of [Labels], checked by
+// [ValidateLabels].
 func Capabilities() template.Capabilities {
 	return template.Capabilities{
 		COE:                  COE,
@@ -29,29 +29,12 @@ func Capabilities() template.Capabilities {
 	}
 }
 
-// Strategies lists the scheduling strategies the swarm_strategy label takes.
-func Strategies() []string { return []string{"spread", "binpack", "random"} }
-
-// ValidateLabels checks the labels Swarm interprets: swarm_strategy is one or
-// more of spread, binpack and random, separated by white space.
-func ValidateLabels(l labels.Labels) error {
-	var errs []error
-	if v, ok := l["swarm_strategy"]; ok {
-		words := strings.Fields(v)
-		if len(words) == 0 {
-			errs = append(errs, errdefs.Invalid("labels/swarm_strategy", "must name a strategy (%s)", strings.Join(Strategies(), ", ")))
-		}
-		for _, w := range words {
-			if !slices.Contains(Strategies(), w) {
-				errs = append(errs, errdefs.Invalid("labels/swarm_strategy", "unknown strategy %q (allowed: %s)", w, strings.Join(Strategies(), ", ")))
-			}
-		}
-	}
-	return errors.Join(errs...)
+// Driver is the Docker Swarm driver. It is safe for concurrent use.
+type Driver struct {
+	once     sync.Once
+	renderer *heat.Renderer
+	err      error
 }
-
-// Driver is the Docker Swarm driver.
-type Driver struct{}
 
 // New returns the driver for Docker Swarm on Fedora Atomic virtual machines
 // (Magnum's swarm_fedora_atomic_v1).
@@ -64,4 +47,28 @@ func (*Driver) Info() driver.Info {
 		Tuples:       []driver.Tuple{{ServerType: "vm", OSDistro: "fedora-atomic", COE: COE}},
 		Capabilities: Capabilities(),
 	}
+}
+
+// The Heat templates (templates/) and the node scripts they send with
+// get_file (scripts/), as one file system.
+//
+//go:embed templates scripts
+var files embed.FS
+
+// Templates returns the driver's template file system: the Heat templates
+// under templates/ (cluster.yaml at the top; Go templates are stored as
+// *.tmpl.yaml) and the node scripts under scripts/.
+func Templates() fs.FS { return files }
+
+// Definition returns the driver's Heat definition: features, environment
+// rules, parameter and output mappings.
+func (*Driver) Definition() heat.Definition { return definition() }
+
+// Renderer returns the driver's renderer, built once. Its error is a
+// programming error of the driver (ErrInvalid).
+func (d *Driver) Renderer() (*heat.Renderer, error) {
+	d.once.Do(func() {
+		d.renderer, d.err = heat.NewRenderer(Templates(), definition())
+	})
+	return d.renderer, d.err
 }

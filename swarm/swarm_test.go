@@ -19,7 +19,7 @@ func TestValidateLabels(t *testing.T) {
 		reasons []string // expected problems' reasons, in order; none: valid
 	}{
 		{"nil labels", nil, nil},
-		{"no swarm_strategy", labels.Labels{"docker_volume_type": "ssd", "flannel_backend": "bogus"}, nil},
+		{"no swarm_strategy", labels.Labels{"docker_volume_type": "ssd", "flannel_backend": "host-gw", "unknown": "kept"}, nil},
 		{"spread", labels.Labels{"swarm_strategy": "spread"}, nil},
 		{"binpack", labels.Labels{"swarm_strategy": "binpack"}, nil},
 		{"random", labels.Labels{"swarm_strategy": "random"}, nil},
@@ -57,6 +57,71 @@ func TestValidateLabels(t *testing.T) {
 			assert.Equal(t, tt.reasons, reasons)
 		})
 	}
+}
+
+// TestValidateOtherLabels covers the labels besides swarm_strategy.
+func TestValidateOtherLabels(t *testing.T) {
+	tests := []struct {
+		name   string
+		labels labels.Labels
+		field  string // "" when valid
+		reason string
+	}{
+		{"defaults", labels.Labels{}, "", ""},
+		{"empty values take defaults", labels.Labels{"flannel_backend": "", "rexray_preempt": ""}, "", ""},
+		{"all set", labels.Labels{"flannel_network_cidr": "10.200.0.0/16", "flannel_backend": "udp", "flannel_network_subnetlen": "26",
+			"rexray_preempt": "true", "availability_zone": "az1", "docker_volume_type": "fast", "nodes_affinity_policy": "anti-affinity",
+			"fixed_subnet_cidr": "192.168.0.0/24"}, "", ""},
+		{"backend", labels.Labels{"flannel_backend": "bogus"}, "labels/flannel_backend", `must be udp, vxlan or host-gw: "bogus" is not allowed`},
+		{"cidr", labels.Labels{"flannel_network_cidr": "10.0.0.1/16"}, "labels/flannel_network_cidr", "must be an IPv4 CIDR: 10.0.0.1/16 has host bits set (the network is 10.0.0.0/16)"},
+		{"ipv6 cidr", labels.Labels{"flannel_network_cidr": "fd00::/64"}, "labels/flannel_network_cidr", `must be an IPv4 CIDR: "fd00::/64" is not an IPv4 CIDR`},
+		{"subnetlen range", labels.Labels{"flannel_network_subnetlen": "31"}, "labels/flannel_network_subnetlen", "must be a prefix length from 8 to 30, longer than flannel_network_cidr's: 31 is out of range [8, 30]"},
+		{"subnetlen vs cidr", labels.Labels{"flannel_network_cidr": "10.0.0.0/24", "flannel_network_subnetlen": "24", "fixed_subnet_cidr": "192.168.1.0/24"},
+			"labels/flannel_network_subnetlen", "must be longer than the prefix of flannel_network_cidr (10.0.0.0/24)"},
+		{"preempt", labels.Labels{"rexray_preempt": "yes"}, "labels/rexray_preempt", `must be true or false: "yes" is not allowed`},
+		{"affinity", labels.Labels{"nodes_affinity_policy": "closest"}, "labels/nodes_affinity_policy",
+			`must be affinity, anti-affinity, soft-affinity or soft-anti-affinity: "closest" is not allowed`},
+		{"overlap", labels.Labels{"fixed_subnet_cidr": "10.100.1.0/24"}, "labels/flannel_network_cidr", "10.100.0.0/16 overlaps fixed_subnet_cidr (10.100.1.0/24)"},
+		{"control characters", labels.Labels{"availability_zone": "a\nb"}, "labels/availability_zone", "must be a Nova availability zone: control characters are not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := swarm.ValidateLabels(tt.labels)
+			if tt.field == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			ps := errdefs.Problems(err)
+			require.Len(t, ps, 1, "%v", err)
+			assert.Equal(t, tt.field, ps[0].Field)
+			assert.Equal(t, tt.reason, ps[0].Reason)
+			assert.ErrorIs(t, err, errdefs.ErrInvalid)
+		})
+	}
+}
+
+func TestParseSettingsDefaults(t *testing.T) {
+	s, err := swarm.ParseSettings(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "10.100.0.0/16", s.FlannelNetworkCIDR.String())
+	assert.Equal(t, "vxlan", s.FlannelBackend)
+	assert.Equal(t, 24, s.FlannelSubnetLen)
+	assert.False(t, s.RexrayPreempt)
+	assert.Equal(t, "spread", s.Strategy)
+	assert.Equal(t, "10.0.0.0/24", s.FixedSubnetCIDR.String())
+	assert.Equal(t, "soft-anti-affinity", s.NodesAffinityPolicy)
+	s, err = swarm.ParseSettings(labels.Labels{"swarm_strategy": " binpack random", "rexray_preempt": "true"})
+	require.NoError(t, err)
+	assert.Equal(t, "binpack", s.Strategy, "the managers use the first strategy listed")
+	assert.True(t, s.RexrayPreempt)
+	assert.Equal(t, []string{"other", "zz"}, swarm.UnknownLabels(labels.Labels{"zz": "", "other": "1", "rexray_preempt": "true"}))
+	var names []string
+	for _, l := range swarm.Labels() {
+		names = append(names, l.Name)
+	}
+	assert.IsIncreasing(t, names)
+	assert.Contains(t, names, "swarm_strategy")
 }
 
 func TestStrategies(t *testing.T) {

@@ -1,0 +1,96 @@
+package swarm
+
+import (
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/template"
+)
+
+// The adapters below expose the models to the definition by Magnum field
+// name. An empty string, a zero number or a nil pointer is "not set", so
+// the next source of a mapping applies.
+
+func setString(s string) (any, bool) { return s, s != "" }
+func setInt(n int) (any, bool)       { return n, n != 0 }
+
+func setBool(b *bool) (any, bool) {
+	if b == nil {
+		return nil, false
+	}
+	return *b, true
+}
+
+func templateAttrs(t *template.ClusterTemplate) heat.Attributes {
+	return heat.AttrFunc(func(name string) (any, bool) {
+		switch name {
+		case "external_network_id":
+			return setString(t.ExternalNetworkID)
+		case "image_id":
+			return setString(t.ImageID)
+		case "keypair_id":
+			return setString(t.KeyPairID)
+		case "flavor_id":
+			return setString(t.FlavorID)
+		case "master_flavor_id":
+			return setString(t.MasterFlavorID)
+		case "fixed_network":
+			return setString(t.FixedNetwork)
+		case "fixed_subnet":
+			return setString(t.FixedSubnet)
+		case "dns_nameserver":
+			return setString(t.DNSNameServer)
+		case "docker_volume_size":
+			return setInt(t.DockerVolumeSize)
+		case "tls_disabled":
+			return t.TLSDisabled, true
+		case "master_lb_enabled":
+			return t.MasterLBEnabled, true
+		case "floating_ip_enabled":
+			return t.FloatingIP(), true
+		}
+		return nil, false
+	})
+}
+
+func clusterAttrs(c *cluster.Cluster) heat.Attributes {
+	return heat.AttrFunc(func(name string) (any, bool) {
+		switch name {
+		case "uuid":
+			return setString(c.UUID)
+		case "keypair":
+			return setString(c.KeyPair)
+		case "fixed_network":
+			return setString(c.FixedNetwork)
+		case "fixed_subnet":
+			return setString(c.FixedSubnet)
+		case "flavor_id":
+			return setString(c.FlavorID)
+		case "master_flavor_id":
+			return setString(c.MasterFlavorID)
+		case "docker_volume_size":
+			return setInt(c.DockerVolumeSize)
+		case "master_lb_enabled":
+			return setBool(c.MasterLBEnabled)
+		case "floating_ip_enabled":
+			return setBool(c.FloatingIPEnabled)
+		}
+		return nil, false
+	})
+}
+
+// groupAttrs exposes a node group; node_count is always set.
+func groupAttrs(g *cluster.NodeGroup) heat.Attributes {
+	return heat.AttrFunc(func(name string) (any, bool) {
+		switch name {
+		case "node_count":
+			return g.NodeCount, true
+		case "image_id":
+			return setString(g.ImageID)
+		case "flavor_id":
+			return setString(g.FlavorID)
+		case "docker_volume_size":
+			return setInt(g.DockerVolumeSize)
+		}
+		return nil, false
+	})
+}
