@@ -31,6 +31,10 @@ type variant struct {
 // it with its default groups.
 func input(t testing.TB, v variant) mesos.Input {
 	t.Helper()
+	return makeInput(v)
+}
+
+func makeInput(v variant) mesos.Input {
 	fip := v.FloatingIP
 	tmpl := &template.ClusterTemplate{
 		UUID: "0b7e2a4c-1111-4d2e-9f00-5c6d7e8f9a0b", Name: "mesos-template", COE: mesos.COE,
@@ -117,4 +121,9 @@ func sourceEnv(t *testing.T, file string, names ...string) map[string]string {
 		got[n] = vals[i]
 	}
 	return got
+}
+
+// fuzzInput is a small cluster for fuzz tests (no testing.TB needed).
+func fuzzInput(fip bool) mesos.Input {
+	return makeInput(variant{FloatingIP: fip, Workers: 1})
 }
