@@ -161,6 +161,9 @@ func setGroupAttr(c *cluster.Cluster, g *cluster.NodeGroup, name string, v any) 
 		if !ok {
 			return fmt.Errorf("swarm: node_count: unexpected %T", v)
 		}
+		if n < 0 || n > 100000 {
+			return errdefs.Invalid("number_of_nodes", "the stack holds an impossible node count %d", n)
+		}
 		g.NodeCount = n
 		if g.IsMaster() {
 			c.MasterCount = n
