@@ -5,7 +5,6 @@ import (
 
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/driver/drivertest"
-	"github.com/gomagnum/magnum/k8s"
 	"github.com/gomagnum/magnum/labels"
 	"github.com/gomagnum/magnum/mesos"
 	"github.com/gomagnum/magnum/template"
@@ -73,7 +72,6 @@ func conformanceOptions() drivertest.Options {
 		RequiredOutputs: []string{"api_address", "mesos_master", "mesos_slaves", "mesos_slaves_private", "mesos_slave_members"},
 		// The slaves' member names are their indexes; remove the first.
 		NodesToRemove: func(*driver.Request) []string { return []string{"0"} },
-		Alongside:     []driver.Driver{k8s.NewFedoraAtomic(), k8s.NewCoreOS()},
 	}
 }
 
