@@ -36,6 +36,10 @@ type Driver struct {
 	once     sync.Once
 	renderer *heat.Renderer
 	err      error
+
+	groupOnce     sync.Once
+	groupRenderer *heat.Renderer
+	groupErr      error
 }
 
 // NewFedoraAtomic returns the driver for Kubernetes on Fedora Atomic

@@ -188,8 +188,17 @@ type prepared struct {
 	timeout  time.Duration
 }
 
+// envMode says which node settings prepare computes.
+type envMode int
+
+const (
+	envNone  envMode = iota // none: an update that keeps the stack's settings
+	envNodes                // node_env only (an upgrade); no service account key needed
+	envAll                  // node_env, master_env and the CA certificates (a create)
+)
+
 // prepare checks the input and computes what the definition reads.
-func (in *Input) prepare(withEnv bool) (*prepared, error) {
+func (in *Input) prepare(env envMode) (*prepared, error) {
 	if in.Template == nil {
 		return nil, errdefs.Invalid("clustertemplate", "no template given")
 	}
@@ -223,10 +232,8 @@ func (in *Input) prepare(withEnv bool) (*prepared, error) {
 	}
 	extra[extraSubnetCIDR] = subnetCIDR
 	if len(in.NodesToRemove) > 0 {
-		for _, n := range in.NodesToRemove {
-			if n == "" || strings.ContainsAny(n, ", ") || hasControl(n) || len(n) > 255 {
-				errs = append(errs, errdefs.Invalid("nodes_to_remove", "%q is not a server id or member name", truncate(n)))
-			}
+		if err := checkNodesToRemove(in.NodesToRemove); err != nil {
+			errs = append(errs, err)
 		}
 		extra[extraNodesToRemove] = in.NodesToRemove
 	}
@@ -241,8 +248,8 @@ func (in *Input) prepare(withEnv bool) (*prepared, error) {
 		minutes = defaultCreateTimeout
 	}
 	extra[extraWaitTimeout] = minutes * 60
-	if withEnv {
-		if err := in.Bootstrap.check(); err != nil {
+	if env != envNone {
+		if err := in.Bootstrap.checkFor(env == envAll); err != nil {
 			errs = append(errs, err)
 		} else {
 			nodeEnv, masterEnv, err := in.envFiles(settings, networkDriver)
@@ -250,9 +257,13 @@ func (in *Input) prepare(withEnv bool) (*prepared, error) {
 				errs = append(errs, err)
 			} else {
 				extra[extraNodeEnv] = string(nodeEnv)
-				extra[extraMasterEnv] = string(masterEnv)
+				if env == envAll {
+					extra[extraMasterEnv] = string(masterEnv)
+				}
 			}
 		}
+	}
+	if env == envAll {
 		extra[extraCACert] = string(in.Bootstrap.CACert)
 		extra[extraEtcdCACert] = string(in.Bootstrap.EtcdCACert)
 		extra[extraFrontProxyCA] = string(in.Bootstrap.FrontProxyCACert)
@@ -283,9 +294,23 @@ func (in *Input) prepare(withEnv bool) (*prepared, error) {
 	}, nil
 }
 
-// check validates the bootstrap data; problems are ErrInvalid errors on
-// fields "bootstrap.<name>". Errors never quote secrets.
-func (b *Bootstrap) check() error {
+// checkNodesToRemove accepts server ids and member names: no commas,
+// spaces or control characters (they travel in a comma-delimited list).
+func checkNodesToRemove(list []string) error {
+	var errs []error
+	for _, n := range list {
+		if n == "" || strings.ContainsAny(n, ", ") || hasControl(n) || len(n) > 255 {
+			errs = append(errs, errdefs.Invalid("nodes_to_remove", "%q is not a server id or member name", truncate(n)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkFor validates the bootstrap data; problems are ErrInvalid errors on
+// fields "bootstrap.<name>". The service account key is required when
+// withKey is set (it is checked whenever it is given). Errors never quote
+// secrets.
+func (b *Bootstrap) checkFor(withKey bool) error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, errdefs.Invalid("bootstrap."+field, format, args...))
@@ -330,8 +355,10 @@ func (b *Bootstrap) check() error {
 			bad(c.field, "%v", err)
 		}
 	}
-	if err := checkPrivateKeyPEM(b.ServiceAccountKey); err != nil {
-		bad("service_account_key", "%v", err)
+	if withKey || len(b.ServiceAccountKey) > 0 {
+		if err := checkPrivateKeyPEM(b.ServiceAccountKey); err != nil {
+			bad("service_account_key", "%v", err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -19,7 +19,7 @@ func (d *Driver) RenderCluster(in Input) (heat.StackRequest, heat.Features, erro
 	if err != nil {
 		return heat.StackRequest{}, nil, err
 	}
-	p, err := in.prepare(true)
+	p, err := in.prepare(envAll)
 	if err != nil {
 		return heat.StackRequest{}, nil, err
 	}
@@ -43,7 +43,7 @@ func (d *Driver) ScaleUpdate(in Input, rollback bool) (heat.UpdateRequest, error
 	if err != nil {
 		return heat.UpdateRequest{}, err
 	}
-	p, err := in.prepare(false)
+	p, err := in.prepare(envNone)
 	if err != nil {
 		return heat.UpdateRequest{}, err
 	}
@@ -62,7 +62,7 @@ func (d *Driver) ScaleUpdate(in Input, rollback bool) (heat.UpdateRequest, error
 // Features resolves the structural choices for a cluster, as RenderCluster
 // made them; use it to map outputs of a stack rendered earlier.
 func (d *Driver) Features(in Input) (heat.Features, error) {
-	p, err := in.prepare(false)
+	p, err := in.prepare(envNone)
 	if err != nil {
 		return nil, err
 	}

@@ -224,9 +224,16 @@ kubelet_and_proxy() {
   "serverTLSBootstrap": false
 }
 EOF
-	local taints=''
+	local taints='' labels="magnum.openstack.org/role=$ROLE" group_labels group_taints
 	if [ "$ROLE" = master ]; then
 		taints=' --register-with-taints=node-role.kubernetes.io/control-plane=:NoSchedule'
+	else
+		# A node group's own labels and taints (checked against the
+		# patterns; minions of older stacks have no such files).
+		group_labels=$(optional_stack_value node_labels "$RE_NODE_LABELS")
+		group_taints=$(optional_stack_value node_taints "$RE_NODE_TAINTS")
+		[ -z "$group_labels" ] || labels+=",$group_labels"
+		[ -z "$group_taints" ] || taints=" --register-with-taints=$group_taints"
 	fi
 	unit kubelet.service <<EOF
 [Unit]
@@ -236,7 +243,7 @@ Wants=network-online.target
 Requires=containerd.service
 
 [Service]
-ExecStart=$BIN/kubelet --config=/var/lib/kubelet/config.json --kubeconfig=$K8S/kubelet.conf --hostname-override=$NODE_NAME --node-ip=$PRIVATE_IP --node-labels=magnum.openstack.org/role=$ROLE$taints
+ExecStart=$BIN/kubelet --config=/var/lib/kubelet/config.json --kubeconfig=$K8S/kubelet.conf --hostname-override=$NODE_NAME --node-ip=$PRIVATE_IP --node-labels=$labels$taints
 Restart=always
 RestartSec=5
 

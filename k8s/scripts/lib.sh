@@ -62,6 +62,13 @@ RE_UUID='^[0-9a-fA-F-]{1,64}$'
 RE_URL='^https?://[A-Za-z0-9.:/_%~?&=+-]+$'
 RE_TOKEN='^[A-Za-z0-9_.~+/=-]+$'
 RE_ROLE='^(master|minion)$'
+# A node group's kubelet --node-labels (key=value,...) and
+# --register-with-taints (key[=value]:Effect,...), as gomagnum checked them:
+# label keys and values of Kubernetes' character set only.
+RE_LABEL_KEY='([A-Za-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?'
+RE_LABEL_VALUE='([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?'
+RE_NODE_LABELS="^$RE_LABEL_KEY=$RE_LABEL_VALUE(,$RE_LABEL_KEY=$RE_LABEL_VALUE)*\$"
+RE_NODE_TAINTS="^$RE_LABEL_KEY(=$RE_LABEL_VALUE)?:(NoSchedule|PreferNoSchedule|NoExecute)(,$RE_LABEL_KEY(=$RE_LABEL_VALUE)?:(NoSchedule|PreferNoSchedule|NoExecute))*\$"
 
 # stack_value NAME PATTERN: prints a value Heat wrote, or nothing when the
 # file is empty; anything not matching PATTERN stops the bootstrap.
@@ -73,6 +80,14 @@ stack_value() {
 		die "$STACK/$1 does not look right"
 	fi
 	printf '%s' "$v"
+}
+
+# optional_stack_value NAME PATTERN: like stack_value, but a file Heat did
+# not write (a stack made before the value existed) is empty.
+optional_stack_value() {
+	if [ -f "$ROOT$STACK/$1" ]; then
+		stack_value "$1" "$2"
+	fi
 }
 
 # is_ipv4 ADDR
