@@ -160,25 +160,32 @@ func boolOr(p *bool, def bool) bool {
 // only on the cluster, so a create repeated after a crash asks Heat for the
 // same name and cannot make a second stack.
 func StackName(c *cluster.Cluster) string {
+	id := strings.ReplaceAll(strings.ToLower(c.UUID), "-", "")
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	name := slug(c.Name, 30)
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "c" + name
+	}
+	return name + "-" + id
+}
+
+// slug makes a name safe for a stack name: lower-case letters, digits
+// and dashes ('_' and '.' become dashes, the rest is dropped), at most max
+// bytes, no dash at either end.
+func slug(s string, max int) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(c.Name) {
+	for _, r := range strings.ToLower(s) {
 		switch {
-		case b.Len() >= 30:
+		case b.Len() >= max:
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
 			b.WriteRune(r)
 		case r == '_', r == '.':
 			b.WriteByte('-')
 		}
 	}
-	id := strings.ReplaceAll(strings.ToLower(c.UUID), "-", "")
-	if len(id) > 12 {
-		id = id[:12]
-	}
-	name := strings.Trim(b.String(), "-")
-	if name == "" || name[0] < 'a' || name[0] > 'z' {
-		name = "c" + name
-	}
-	return name + "-" + id
+	return strings.Trim(b.String(), "-")
 }
 
 // clusterDriver returns the driver that builds clusters of a template.

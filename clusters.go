@@ -367,9 +367,7 @@ func (m *Manager) startDelete(ctx context.Context, t *template.ClusterTemplate, 
 	}
 	groups, err := m.groups(ctx, id)
 	if err == nil {
-		req := m.request(t, c, groups)
-		m.preDelete(ctx, t, req)
-		err = d.Delete(ctx, req)
+		err = m.deleteStacks(ctx, t, c, groups, d)
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "cluster delete will be retried by sync", "uuid", id, "err", err)
@@ -475,14 +473,28 @@ func (m *Manager) ResizeCluster(ctx context.Context, ident string, r ResizeReque
 	if err := cluster.CheckAllowed(cluster.OpResize, c.Status); err != nil {
 		return nil, errdefs.WithResource(err, resCluster, ident)
 	}
+	if r.NodeGroup != "" {
+		g, err := m.store.FindNodeGroup(ctx, c.UUID, r.NodeGroup)
+		if err != nil {
+			return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resCluster, ID: c.UUID, Field: "nodegroup",
+				Reason: fmt.Sprintf("node group %q not found", r.NodeGroup), Err: err}
+		}
+		switch {
+		case g.IsMaster():
+			return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resCluster, ID: c.UUID, Field: "nodegroup",
+				Reason: "master groups cannot be resized"}
+		case !g.IsDefault:
+			if r.NodeCount < 0 {
+				return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resNodeGroup, ID: g.UUID, Field: "node_count",
+					Reason: fmt.Sprintf("must be at least 0, got %d", r.NodeCount)}
+			}
+			return m.resizeGroup(ctx, c, g, r)
+		}
+	}
 	return m.resize(ctx, c, r, false, nil)
 }
 
 func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeRequest, rollback bool, also func(*cluster.Cluster)) (*cluster.Cluster, error) {
-	if r.NodeGroup != "" && r.NodeGroup != cluster.DefaultWorkerGroup {
-		return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: resCluster, ID: c.UUID, Field: "nodegroup",
-			Reason: "only the default worker group can be resized yet"}
-	}
 	if r.NodeCount < 0 {
 		return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resCluster, ID: c.UUID, Field: "node_count",
 			Reason: fmt.Sprintf("must be at least 0, got %d", r.NodeCount)}
@@ -504,7 +516,7 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		return nil, errdefs.NotFound("nodegroup", cluster.DefaultWorkerGroup)
 	}
 	nc := c.Clone()
-	nc.NodeCount = r.NodeCount
+	nc.NodeCount = r.NodeCount + extraWorkers(groups, "")
 	worker.NodeCount = r.NodeCount
 	req := m.request(t, nc, groups)
 	req.NodesToRemove, req.Rollback = r.NodesToRemove, rollback
@@ -525,17 +537,21 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		if err := cluster.CheckAllowed(cluster.OpResize, x.Status); err != nil {
 			return nil, errdefs.WithResource(err, resCluster, c.UUID)
 		}
+		gs, err := m.groups(ctx, c.UUID)
+		if err != nil {
+			return nil, err
+		}
+		if busy := inProgressGroup(gs); busy != nil {
+			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: busy.UUID,
+				Reason: fmt.Sprintf("node group %s is %s; wait until it settles", busy.Name, busy.Status)}
+		}
 		prev := x.Status
-		x.NodeCount = r.NodeCount
+		x.NodeCount = r.NodeCount + extraWorkers(gs, "")
 		x.Status, x.StatusReason = cluster.UpdateInProgress, "Stack UPDATE started"
 		now := m.nowUTC()
 		x.UpdatedAt = &now
 		if also != nil {
 			also(x)
-		}
-		gs, err := m.groups(ctx, c.UUID)
-		if err != nil {
-			return nil, err
 		}
 		var defaults []*cluster.NodeGroup
 		for _, g := range gs {

@@ -85,12 +85,26 @@ func TestClusterOperationsNeedACloudAndACapableDriver(t *testing.T) {
 	_, err = m.CreateCluster(ctx, &magnum.ClusterRequest{ClusterTemplate: "k8s-kp"})
 	require.ErrorIs(t, err, errdefs.ErrUnavailable, "no orchestrator configured")
 
-	sw := &template.ClusterTemplate{Name: "swarm", COE: "swarm", ImageID: "fedora-atomic-27", ClusterDistro: "fedora-atomic",
-		ExternalNetworkID: "public", FlavorID: "m1.small"}
-	_, err = m.CreateClusterTemplate(ctx, sw)
+	// A driver that only declares what it accepts cannot build clusters.
+	reg, err := driver.NewRegistry(declareOnly{})
 	require.NoError(t, err)
-	_, err = m.CreateCluster(ctx, &magnum.ClusterRequest{ClusterTemplate: sw.Name, KeyPair: "kp"})
-	require.ErrorIs(t, err, errdefs.ErrUnsupported, "the swarm driver cannot build clusters yet")
+	m2 := newCloudEnv(t, magnum.Config{Drivers: reg}).m
+	toy := &template.ClusterTemplate{Name: "toy", COE: "toy", ImageID: "fedora-atomic-latest", FlavorID: "m1.small"}
+	_, err = m2.CreateClusterTemplate(ctx, toy)
+	require.NoError(t, err)
+	_, err = m2.CreateCluster(ctx, &magnum.ClusterRequest{ClusterTemplate: toy.Name, KeyPair: "kp"})
+	require.ErrorIs(t, err, errdefs.ErrUnsupported, "a declare-only driver cannot build clusters")
+}
+
+// declareOnly is a driver that declares a COE and builds nothing.
+type declareOnly struct{}
+
+func (declareOnly) Info() driver.Info {
+	return driver.Info{
+		Name:         "toy_v1",
+		Tuples:       []driver.Tuple{{ServerType: "vm", OSDistro: "fedora-atomic", COE: "toy"}},
+		Capabilities: template.Capabilities{COE: "toy", ServerTypes: []string{"vm"}},
+	}
 }
 
 func TestDefaultQuotaIsMagnums(t *testing.T) {

@@ -30,11 +30,21 @@ const (
 var inFlight = []cluster.Status{cluster.CreateInProgress, cluster.UpdateInProgress,
 	cluster.DeleteInProgress, cluster.RollbackInProgress}
 
-// tracked is one in-flight cluster of a tick.
+// tracked is one in-flight cluster, or one in-flight non-default node
+// group (g) of a cluster, of a tick.
 type tracked struct {
 	c *cluster.Cluster
 	t *template.ClusterTemplate
 	d driver.ClusterDriver
+	g *cluster.NodeGroup
+}
+
+// target is what the observer is asked about the item.
+func (it tracked) target() driver.Target {
+	if it.g != nil {
+		return driver.Target{ClusterID: it.g.UUID, Ref: it.g.StackID, Name: GroupStackName(it.c, it.g)}
+	}
+	return driver.Target{ClusterID: it.c.UUID, Ref: it.c.StackID, Name: StackName(it.c)}
 }
 
 // SyncOnce runs one status-sync tick: it asks each backend once for the
@@ -50,9 +60,37 @@ func (m *Manager) SyncOnce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: list clusters: %w", err)
 	}
+	// Non-default groups in operation: their clusters follow the groups'
+	// stacks, not their own, until the operation ends.
+	groupOps, err := m.store.ListNodeGroups(ctx, store.NodeGroupFilter{IsDefault: new(bool), Statuses: inFlight}, store.Page{})
+	if err != nil {
+		return fmt.Errorf("sync: list node groups: %w", err)
+	}
+	busy := map[string][]*cluster.NodeGroup{}
+	for _, g := range groupOps {
+		busy[g.ClusterID] = append(busy[g.ClusterID], g)
+	}
+	var errs []error
+	byID := make(map[string]*cluster.Cluster, len(clusters))
+	for _, c := range clusters {
+		byID[c.UUID] = c
+	}
+	for id := range busy {
+		if byID[id] == nil {
+			// A group whose cluster never recorded the operation.
+			c, err := m.store.GetCluster(ctx, id)
+			if err != nil {
+				if !errors.Is(err, errdefs.ErrNotFound) {
+					errs = append(errs, fmt.Errorf("cluster %s: %w", id, err))
+				}
+				continue
+			}
+			clusters = append(clusters, c)
+			byID[id] = c
+		}
+	}
 	templates := map[string]*template.ClusterTemplate{}
 	byObserver := map[driver.Observer][]tracked{}
-	var errs []error
 	for _, c := range clusters {
 		t, ok := templates[c.ClusterTemplateID]
 		if !ok {
@@ -68,6 +106,12 @@ func (m *Manager) SyncOnce(ctx context.Context) error {
 			continue
 		}
 		o := d.Observer()
+		if gs := busy[c.UUID]; len(gs) > 0 {
+			for _, g := range gs {
+				byObserver[o] = append(byObserver[o], tracked{c: c, t: t, d: d, g: g})
+			}
+			continue
+		}
 		byObserver[o] = append(byObserver[o], tracked{c: c, t: t, d: d})
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -76,15 +120,30 @@ func (m *Manager) SyncOnce(ctx context.Context) error {
 	for o, items := range byObserver {
 		targets := make([]driver.Target, len(items))
 		for i, it := range items {
-			targets[i] = driver.Target{ClusterID: it.c.UUID, Ref: it.c.StackID, Name: StackName(it.c)}
+			targets[i] = it.target()
 		}
 		obs, err := o.Observe(ctx, targets)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sync: %w", err))
 		}
-		for _, it := range items {
-			ob, ok := obs[it.c.UUID]
-			if !ok || m.quiet(it.c, ob) {
+		for i, it := range items {
+			ob, ok := obs[targets[i].ClusterID]
+			if !ok {
+				continue
+			}
+			if it.g != nil {
+				if m.quietGroup(it.g, ob) {
+					continue
+				}
+				g.Go(func() error {
+					if err := m.reconcileGroup(gctx, it, ob); err != nil {
+						mu.add(fmt.Errorf("node group %s: %w", it.g.UUID, err))
+					}
+					return nil
+				})
+				continue
+			}
+			if m.quiet(it.c, ob) {
 				continue
 			}
 			g.Go(func() error {
@@ -193,7 +252,9 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	if err != nil {
 		return err
 	}
-	want := c.NodeCount
+	// The default worker group holds the intent of a resize; the cluster's
+	// node_count adds the other worker groups' nodes.
+	want := defaultWorkerCount(groups, c)
 	fc := c.Clone()
 	fg := cloneGroups(groups)
 	if err := it.d.Finish(ctx, m.request(it.t, fc, fg)); err != nil {
@@ -202,7 +263,9 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 		}
 		m.log.WarnContext(ctx, "cluster outputs unusable", "uuid", c.UUID, "err", err)
 	}
-	if oAction == "UPDATE" && fc.NodeCount != want {
+	got := defaultWorkerCount(fg, fc)
+	fc.NodeCount = got + extraWorkers(fg, "")
+	if oAction == "UPDATE" && got != want {
 		// The stack finished an earlier update, not the recorded one.
 		if stale {
 			m.resend(it)
@@ -330,14 +393,10 @@ func (m *Manager) resend(it tracked) {
 			return
 		}
 		m.touch(ctx, c.UUID)
-		if w := defaultGroup(groups, cluster.RoleWorker); w != nil {
-			w.NodeCount = c.NodeCount // the cluster holds the intent
-		}
 		req := m.request(it.t, c, groups)
 		switch c.Status {
 		case cluster.DeleteInProgress:
-			m.preDelete(ctx, it.t, req)
-			err = it.d.Delete(ctx, req)
+			err = m.deleteStacks(ctx, it.t, c, groups, it.d)
 		case cluster.UpdateInProgress:
 			if err = it.d.Resize(ctx, req); err != nil {
 				m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
