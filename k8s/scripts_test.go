@@ -341,6 +341,9 @@ func (n *node) cert(t *testing.T, p string) *x509.Certificate {
 // nodeSpec is what Heat would have written about a node.
 type nodeSpec struct {
 	role, name, index, privateIP, publicIP, apiPrivate, apiPublic, peers, dockerVolume, etcdVolume string
+	// A node group's kubelet labels and taints; written only when set (a
+	// stack of older templates has no such files).
+	nodeLabels, nodeTaints string
 }
 
 // boot renders the cluster for in (with URLs of api) and runs bootstrap.sh
@@ -386,6 +389,12 @@ func boot(t *testing.T, api *nodeAPI, in k8s.Input, spec nodeSpec) *node {
 		"wait_endpoint": api.srv.URL + "/heat/signal", "wait_token": testWaitToken,
 	} {
 		write("etc/gomagnum/stack/"+k, v, 0o644)
+	}
+	if spec.nodeLabels != "" {
+		write("etc/gomagnum/stack/node_labels", spec.nodeLabels, 0o644)
+	}
+	if spec.nodeTaints != "" {
+		write("etc/gomagnum/stack/node_taints", spec.nodeTaints, 0o644)
 	}
 	err = fs.WalkDir(k8s.Templates(), "scripts", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -654,6 +663,26 @@ func TestBootstrapMinion(t *testing.T) {
 	}
 }
 
+// TestBootstrapGroupMinion: a node group's labels and taints, as Heat
+// wrote them, reach kubelet's flags.
+func TestBootstrapGroupMinion(t *testing.T) {
+	api := newNodeAPI(t)
+	in := input(t, variant{})
+	in.Bootstrap.CACert = api.caPEM(certs.CAKubernetes)
+	in.Bootstrap.EtcdCACert = api.caPEM(certs.CAEtcd)
+	in.Bootstrap.FrontProxyCACert = api.caPEM(certs.CAFrontProxy)
+	spec := minionSpec()
+	spec.name = "prod-cluster-3c8b1d2e-ng9f1e2d-node-0"
+	spec.dockerVolume = ""
+	spec.nodeLabels = "gpu=true,node.kubernetes.io/pool=gpu"
+	spec.nodeTaints = "gpu=true:NoSchedule,example.com/dedicated:NoExecute"
+	n := boot(t, api, in, spec)
+	requireSuccess(t, api, n, spec.name)
+	unit := n.read(t, "etc/systemd/system/kubelet.service")
+	assert.Contains(t, unit, " --node-labels=magnum.openstack.org/role=minion,gpu=true,node.kubernetes.io/pool=gpu"+
+		" --register-with-taints=gpu=true:NoSchedule,example.com/dedicated:NoExecute\n")
+}
+
 func TestBootstrapSignalsFailure(t *testing.T) {
 	api := newNodeAPI(t)
 	api.failSign = true
@@ -679,6 +708,10 @@ func TestBootstrapRejectsBadStackValues(t *testing.T) {
 		"api":        func(s *nodeSpec) { s.apiPrivate = "$(id)" },
 		"role":       func(s *nodeSpec) { s.role = "admin" },
 		"volume":     func(s *nodeSpec) { s.dockerVolume = "../../etc/passwd-0000000000" },
+		"node labels": func(s *nodeSpec) { s.nodeLabels = "a=b --pod-manifest-path=/tmp" },
+		"node label":  func(s *nodeSpec) { s.nodeLabels = "a=$(id)" },
+		"node taints": func(s *nodeSpec) { s.nodeTaints = "a=b:NoSchedule\nExecStartPre=/bin/sh" },
+		"taint":       func(s *nodeSpec) { s.nodeTaints = "a=b:Evict" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			api := newNodeAPI(t)

@@ -49,6 +49,14 @@ stack_settings() {
 	else
 		[ -n "$API_PRIVATE_ADDRESS" ] || die "the stack gave no API address"
 	fi
+	# A node group's own kubelet labels and taints (minions of older
+	# stacks have no such files).
+	GROUP_NODE_LABELS=
+	GROUP_NODE_TAINTS=
+	if [ "$ROLE" = minion ]; then
+		GROUP_NODE_LABELS=$(optional_stack_value node_labels "$RE_NODE_LABELS")
+		GROUP_NODE_TAINTS=$(optional_stack_value node_taints "$RE_NODE_TAINTS")
+	fi
 }
 
 # proxies: the template's proxies for downloads (curl reads lower case).

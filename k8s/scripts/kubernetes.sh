@@ -224,16 +224,14 @@ kubelet_and_proxy() {
   "serverTLSBootstrap": false
 }
 EOF
-	local taints='' labels="magnum.openstack.org/role=$ROLE" group_labels group_taints
+	local taints='' labels="magnum.openstack.org/role=$ROLE"
 	if [ "$ROLE" = master ]; then
 		taints=' --register-with-taints=node-role.kubernetes.io/control-plane=:NoSchedule'
 	else
-		# A node group's own labels and taints (checked against the
-		# patterns; minions of older stacks have no such files).
-		group_labels=$(optional_stack_value node_labels "$RE_NODE_LABELS")
-		group_taints=$(optional_stack_value node_taints "$RE_NODE_TAINTS")
-		[ -z "$group_labels" ] || labels+=",$group_labels"
-		[ -z "$group_taints" ] || taints=" --register-with-taints=$group_taints"
+		# A node group's own labels and taints, as stack_settings checked
+		# them against RE_NODE_LABELS and RE_NODE_TAINTS.
+		[ -z "${GROUP_NODE_LABELS:-}" ] || labels+=",$GROUP_NODE_LABELS"
+		[ -z "${GROUP_NODE_TAINTS:-}" ] || taints=" --register-with-taints=$GROUP_NODE_TAINTS"
 	fi
 	unit kubelet.service <<EOF
 [Unit]
