@@ -541,6 +541,10 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 		if err != nil {
 			return nil, err
 		}
+		if x.UpgradeTemplateID != "" {
+			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID,
+				Reason: "an upgrade to template " + x.UpgradeTemplateID + " is unfinished; retry or roll it back first"}
+		}
 		if busy := inProgressGroup(gs); busy != nil {
 			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: busy.UUID,
 				Reason: fmt.Sprintf("node group %s is %s; wait until it settles", busy.Name, busy.Status)}

@@ -347,10 +347,8 @@ func (m *Manager) launchGroup(ctx context.Context, t *template.ClusterTemplate, 
 	var ref string
 	if err == nil {
 		req := m.groupRequest(t, c, groups, g)
-		if req.Nodes.Trustee, err = m.ensureTrustee(ctx, c); err == nil {
-			if req.Nodes.CACerts, err = m.caPEMs(ctx, cid); err == nil {
-				ref, err = d.CreateNodeGroup(ctx, req)
-			}
+		if err = m.nodeAccess(ctx, req); err == nil {
+			ref, err = d.CreateNodeGroup(ctx, req)
 		}
 	}
 	if err == nil {

@@ -272,6 +272,9 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 		}
 		return nil
 	}
+	if o.Status == cluster.UpdateComplete {
+		m.finishUpgrade(ctx, fc)
+	}
 	return m.record(ctx, fc, fg, o.Status, o.Reason)
 }
 
@@ -398,7 +401,12 @@ func (m *Manager) resend(it tracked) {
 		case cluster.DeleteInProgress:
 			err = m.deleteStacks(ctx, it.t, c, groups, it.d)
 		case cluster.UpdateInProgress:
-			if err = it.d.Resize(ctx, req); err != nil {
+			if c.UpgradeTemplateID != "" {
+				err = m.resendUpgrade(ctx, it.t, c, groups, it.d)
+			} else {
+				err = it.d.Resize(ctx, req)
+			}
+			if err != nil {
 				m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
 				return
 			}

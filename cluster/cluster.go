@@ -17,7 +17,15 @@ type Cluster struct {
 	ProjectID string `json:"project_id"`
 	UserID    string `json:"user_id"`
 
+	// ClusterTemplateID is the template every node of the cluster runs.
+	// While an upgrade is under way, or after one failed, the nodes are a
+	// mix of it and UpgradeTemplateID's.
 	ClusterTemplateID string `json:"cluster_template_id"`
+	// UpgradeTemplateID is the template an upgrade in progress (or a
+	// failed one, until it is retried or rolled back) moves the cluster
+	// to; empty otherwise. It becomes ClusterTemplateID when the upgrade
+	// completes.
+	UpgradeTemplateID string `json:"upgrade_template_id,omitempty"`
 	KeyPair           string `json:"keypair"`
 
 	// NodeCount and MasterCount are the sums over the cluster's worker and

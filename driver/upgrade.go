@@ -26,6 +26,9 @@ type Upgrader interface {
 	// downgrade, no skipped minor version, …). Errors are ErrInvalid
 	// naming their field.
 	ValidateUpgrade(req *Request) error
-	// Upgrade starts the replacement; a repeated call converges.
+	// Upgrade starts the replacement; a repeated call converges. It does
+	// not repeat ValidateUpgrade: a rollback to the previous template
+	// skips those rules. req.Nodes is the cluster's full node access
+	// (trustee, CAs), as for Create.
 	Upgrade(ctx context.Context, req *Request) error
 }

@@ -274,10 +274,12 @@ func (o *upgradeOps) ValidateUpgrade(req *driver.Request) error {
 }
 
 // Upgrade sends the rolling update to the cluster's stack, or to
-// req.Group's when a group is named.
+// req.Group's when a group is named. It does not call ValidateUpgrade: the
+// caller has (a rollback back to the previous template is exempt from its
+// direction rules).
 func (o *upgradeOps) Upgrade(ctx context.Context, req *driver.Request) error {
-	if err := o.ValidateUpgrade(req); err != nil {
-		return err
+	if req.Upgrade == nil || req.Upgrade.To == nil {
+		return errdefs.Invalid("cluster_template", "the request names no template to upgrade to")
 	}
 	upd, err := o.sd.UpgradeStack(req)
 	if err != nil {

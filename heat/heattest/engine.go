@@ -553,7 +553,7 @@ func collectRefs(v any, into map[string]bool) {
 // addresses, nested stack) of prev when an update keeps it.
 func (b *builder) create(in *instance, r *resource, prev *resource) error {
 	r.typ = b.sub.env.ResolveType(r.name, r.written)
-	reuse := prev != nil && prev.typ == r.typ && prev.state != "FAILED"
+	reuse := prev != nil && prev.typ == r.typ && prev.state != "FAILED" && !replaces(prev, r)
 	if reuse {
 		r.physID, r.ref, r.alloc, r.created = prev.physID, prev.ref, maps.Clone(prev.alloc), prev.created
 	} else {
@@ -616,6 +616,35 @@ func (b *builder) create(in *instance, r *resource, prev *resource) error {
 		r.action, r.state, r.reason, r.serial, r.updated = prev.action, prev.state, prev.reason, prev.serial, prev.updated
 	}
 	return nil
+}
+
+// replaces reports whether Heat replaces a resource rather than updating
+// it in place. A server is replaced when its user_data changed and user_data_update_policy is not
+// IGNORE (Heat's default is REPLACE), or its image changed and
+// image_update_policy is REPLACE (the default, REBUILD, keeps the server).
+// A replaced server is a new resource: new id, and injected create faults
+// apply to it.
+//
+// Software configurations are immutable in Heat: any change of their
+// properties makes a new one, with a new id, which is how a server whose
+// user_data refers to one sees its user data change.
+func replaces(prev, r *resource) bool {
+	switch r.typ {
+	case "OS::Heat::SoftwareConfig", "OS::Heat::CloudConfig", "OS::Heat::MultipartMime", "OS::Heat::StructuredConfig":
+		return !reflect.DeepEqual(prev.props, r.props)
+	case "OS::Nova::Server":
+	default:
+		return false
+	}
+	changed := func(k string) bool { return !reflect.DeepEqual(prev.props[k], r.props[k]) }
+	policy := func(k, def string) string {
+		if v, ok := r.props[k].(string); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	return (changed("user_data") && policy("user_data_update_policy", "REPLACE") != "IGNORE") ||
+		(changed("image") && policy("image_update_policy", "REBUILD") == "REPLACE")
 }
 
 // resourceFault records an injected failure for a resource created now.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -609,4 +610,25 @@ func explanation(status int) string {
 
 func writeKeystoneError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "message": msg, "title": http.StatusText(status)}})
+}
+
+// ServerIDs returns the ids of the OS::Nova::Server resources of a stack,
+// nested stacks and groups included, as the stack stands now (sorted). A
+// test tells replaced servers from kept ones with it. An unknown stack has
+// none.
+func (s *Server) ServerIDs(stackID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stacks[stackID]
+	if !ok {
+		return nil
+	}
+	var ids []string
+	walk(st.root, func(r *resource, _ int, _ *resource) {
+		if r.typ == "OS::Nova::Server" && r.state != "FAILED" {
+			ids = append(ids, r.physID)
+		}
+	})
+	slices.Sort(ids)
+	return ids
 }

@@ -133,6 +133,7 @@ type clusterBody struct {
 	TrustID             string            `json:"trust_id"`
 	TrusteeUserID       string            `json:"trustee_user_id"`
 	TrusteeUsername     string            `json:"trustee_username"`
+	UpgradeTemplateID   string            `json:"upgrade_template_id,omitempty"`
 }
 
 func clusterToBody(c *cluster.Cluster) clusterBody {
@@ -152,6 +153,7 @@ func clusterToBody(c *cluster.Cluster) clusterBody {
 		CACertRef: c.CACertRef, MagnumCertRef: c.MagnumCertRef, EtcdCACertRef: c.EtcdCACertRef,
 		FrontProxyCACertRef: c.FrontProxyCACertRef,
 		TrustID:             c.TrustID, TrusteeUserID: c.TrusteeUserID, TrusteeUsername: c.TrusteeUsername,
+		UpgradeTemplateID: c.UpgradeTemplateID,
 	}
 }
 
@@ -173,6 +175,7 @@ func (b *clusterBody) model(revision int64) *cluster.Cluster {
 		CACertRef: b.CACertRef, MagnumCertRef: b.MagnumCertRef, EtcdCACertRef: b.EtcdCACertRef,
 		FrontProxyCACertRef: b.FrontProxyCACertRef,
 		TrustID:             b.TrustID, TrusteeUserID: b.TrusteeUserID, TrusteeUsername: b.TrusteeUsername,
+		UpgradeTemplateID: b.UpgradeTemplateID,
 	}
 }
 
