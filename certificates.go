@@ -71,7 +71,9 @@ func (m *Manager) SignCSR(ctx context.Context, ident string, csrPEM []byte, caTy
 	if err != nil {
 		return nil, err
 	}
-	cert, err := m.certs.SignCSR(ctx, certs.SignRequest{Cluster: m.certCluster(c), Requester: requester(caller), CAType: ct, CSR: csrPEM})
+	// While a rotation is delivered, the nodes being replaced trust only
+	// the new CAs.
+	cert, err := m.certs.SignCSR(ctx, certs.SignRequest{Cluster: m.certCluster(c), Requester: requester(caller), CAType: ct, CSR: csrPEM, Staged: stagedFor(c)})
 	if err != nil {
 		return nil, err
 	}

@@ -224,6 +224,11 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	}
 	oAction := o.Status.Action()
 	same := oAction == action || (oAction == "ROLLBACK" && (action == "CREATE" || action == "UPDATE"))
+	if (c.UpgradeTemplateID != "" || c.RotationRefs != "") && !c.StepSent && c.Status == cluster.UpdateInProgress {
+		// The upgrade or rotation was never accepted by the backend (its
+		// process died first): whatever the stack shows is older.
+		same = false
+	}
 	if o.Status.InProgress() {
 		switch {
 		case same && action != "CREATE" && age >= orDefault(m.cfg.OperationTimeout, DefaultOperationTimeout):
@@ -246,6 +251,14 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 		// DELETE_COMPLETE is Gone; what is left is DELETE_FAILED.
 		return m.record(ctx, c, nil, o.Status, o.Reason)
 	case o.Status.Failed():
+		if c.RotationRefs != "" {
+			// The new CAs did not reach every node: the old ones stay.
+			if !m.abortRotation(ctx, c, o.Reason) {
+				return nil // the next tick tries again
+			}
+			c.RotationRefs = ""
+			return m.record(ctx, c, nil, o.Status, c.StatusReason)
+		}
 		return m.record(ctx, c, nil, o.Status, o.Reason)
 	}
 	groups, err := m.groups(ctx, c.UUID)
@@ -274,6 +287,11 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	}
 	if o.Status == cluster.UpdateComplete {
 		m.finishUpgrade(ctx, fc)
+		if fc.RotationRefs != "" {
+			if err := m.commitRotation(ctx, fc); err != nil {
+				return err // the next tick tries again
+			}
+		}
 	}
 	return m.record(ctx, fc, fg, o.Status, o.Reason)
 }
@@ -401,14 +419,23 @@ func (m *Manager) resend(it tracked) {
 		case cluster.DeleteInProgress:
 			err = m.deleteStacks(ctx, it.t, c, groups, it.d)
 		case cluster.UpdateInProgress:
-			if c.UpgradeTemplateID != "" {
+			switch {
+			case c.UpgradeTemplateID != "":
 				err = m.resendUpgrade(ctx, it.t, c, groups, it.d)
-			} else {
+			case c.RotationRefs != "":
+				err = m.resendRotation(ctx, c, groups, it.d)
+			default:
 				err = it.d.Resize(ctx, req)
 			}
-			if err != nil {
+			switch {
+			case err != nil && c.RotationRefs != "":
+				m.failRotationIfFinal(ctx, c.UUID, err)
+				return
+			case err != nil:
 				m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
 				return
+			case c.UpgradeTemplateID != "" || c.RotationRefs != "":
+				m.stepSent(ctx, c.UUID)
 			}
 		}
 		if err != nil {

@@ -160,7 +160,7 @@ func (m *Manager) UpgradeCluster(ctx context.Context, ident string, r UpgradeReq
 		case y.Revision != c.Revision:
 			return false // changed since it was validated
 		}
-		y.UpgradeTemplateID = to.UUID
+		y.UpgradeTemplateID, y.StepSent = to.UUID, false
 		y.Status, y.StatusReason = cluster.UpdateInProgress, fmt.Sprintf("upgrade to template %s started (batches of %d)", to.Name, r.MaxBatchSize)
 		if r.Rollback {
 			y.StatusReason = "rollback to template " + to.Name + " started"
@@ -189,7 +189,9 @@ func (m *Manager) UpgradeCluster(ctx context.Context, ident string, r UpgradeReq
 		}
 		if err != nil {
 			m.failIfFinal(ctx, c.UUID, cluster.UpdateInProgress, cluster.UpdateFailed, err)
+			return
 		}
+		m.stepSent(ctx, c.UUID)
 	})
 	return x.Clone(), nil
 }
@@ -232,7 +234,7 @@ func (m *Manager) finishUpgrade(ctx context.Context, c *cluster.Cluster) {
 	if c.UpgradeTemplateID == "" {
 		return
 	}
-	defer func() { c.UpgradeTemplateID = "" }()
+	defer func() { c.UpgradeTemplateID, c.StepSent = "", false }()
 	if c.UpgradeTemplateID == c.ClusterTemplateID {
 		return // a rollback: the cluster is back on its template
 	}
@@ -256,4 +258,19 @@ func (m *Manager) finishUpgrade(ctx context.Context, c *cluster.Cluster) {
 	}
 	c.Labels = l
 	c.ClusterTemplateID = c.UpgradeTemplateID
+}
+
+// stepSent records that the backend accepted the step of the upgrade or
+// rotation in progress (see cluster.Cluster.StepSent).
+func (m *Manager) stepSent(ctx context.Context, id string) {
+	err := m.settleWith(ctx, id, false, func(x *cluster.Cluster) bool {
+		if x.Status != cluster.UpdateInProgress || x.StepSent || (x.UpgradeTemplateID == "" && x.RotationRefs == "") {
+			return false
+		}
+		x.StepSent = true
+		return true
+	})
+	if err != nil {
+		m.log.WarnContext(ctx, "recording a step sent", "uuid", id, "err", err)
+	}
 }

@@ -20,6 +20,10 @@ type SignRequest struct {
 	CAType CAType
 	// CSR is one PEM "CERTIFICATE REQUEST" block.
 	CSR []byte
+	// Staged, when set, signs with the new set of a rotation staged for
+	// the cluster (StageRotation) instead of the set in force: while the
+	// new CAs are delivered, new nodes trust only them.
+	Staged *Rotation
 }
 
 // SignCSR checks the CSR, asks the policy what it may yield, and signs that
@@ -46,10 +50,10 @@ func (m *Manager) SignCSR(ctx context.Context, req SignRequest) (*x509.Certifica
 	if err != nil {
 		return nil, errdefs.WithResource(err, "cluster", req.Cluster.UUID)
 	}
-	return m.sign(ctx, req.Cluster, req.Requester, t, checked)
+	return m.sign(ctx, req.Cluster, req.Requester, t, checked, req.Staged)
 }
 
-func (m *Manager) sign(ctx context.Context, c Cluster, who Requester, t CAType, checked *checkedCSR) (*x509.Certificate, error) {
+func (m *Manager) sign(ctx context.Context, c Cluster, who Requester, t CAType, checked *checkedCSR, staged *Rotation) (*x509.Certificate, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -74,6 +78,13 @@ func (m *Manager) sign(ctx context.Context, c Cluster, who Requester, t CAType, 
 	refs, err := m.storage.Refs(ctx, c.UUID)
 	if err != nil {
 		return nil, err
+	}
+	if st := staged; st != nil {
+		// A rotation being delivered: new nodes trust the staged CAs only.
+		if st.ClusterID != c.UUID || (refs != st.Old && refs != st.New) {
+			return nil, errdefs.Conflict("cluster certificates", c.UUID, "the staged rotation is not the cluster's")
+		}
+		refs = st.New
 	}
 	ca, err := m.storage.KeyPair(ctx, refs.ForCA(t))
 	if err != nil {

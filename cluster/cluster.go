@@ -82,6 +82,14 @@ type Cluster struct {
 	TrustID             string `json:"-"`
 	TrusteeUserID       string `json:"-"`
 	TrusteeUsername     string `json:"-"`
+	// RotationRefs records a CA rotation staged and being delivered to the
+	// nodes (the certificate references of the old and new sets, as JSON;
+	// no secrets); empty otherwise.
+	RotationRefs string `json:"-"`
+	// StepSent records that the backend accepted the step of the upgrade
+	// or CA rotation in progress, so that a completed backend status is
+	// known to be that step's and not an earlier operation's.
+	StepSent bool `json:"-"`
 }
 
 // Magnum's defaults and limits for clusters.

@@ -134,6 +134,8 @@ type clusterBody struct {
 	TrusteeUserID       string            `json:"trustee_user_id"`
 	TrusteeUsername     string            `json:"trustee_username"`
 	UpgradeTemplateID   string            `json:"upgrade_template_id,omitempty"`
+	RotationRefs        string            `json:"rotation_refs,omitempty"`
+	StepSent            bool              `json:"step_sent,omitempty"`
 }
 
 func clusterToBody(c *cluster.Cluster) clusterBody {
@@ -153,7 +155,7 @@ func clusterToBody(c *cluster.Cluster) clusterBody {
 		CACertRef: c.CACertRef, MagnumCertRef: c.MagnumCertRef, EtcdCACertRef: c.EtcdCACertRef,
 		FrontProxyCACertRef: c.FrontProxyCACertRef,
 		TrustID:             c.TrustID, TrusteeUserID: c.TrusteeUserID, TrusteeUsername: c.TrusteeUsername,
-		UpgradeTemplateID: c.UpgradeTemplateID,
+		UpgradeTemplateID: c.UpgradeTemplateID, RotationRefs: c.RotationRefs, StepSent: c.StepSent,
 	}
 }
 
@@ -175,7 +177,7 @@ func (b *clusterBody) model(revision int64) *cluster.Cluster {
 		CACertRef: b.CACertRef, MagnumCertRef: b.MagnumCertRef, EtcdCACertRef: b.EtcdCACertRef,
 		FrontProxyCACertRef: b.FrontProxyCACertRef,
 		TrustID:             b.TrustID, TrusteeUserID: b.TrusteeUserID, TrusteeUsername: b.TrusteeUsername,
-		UpgradeTemplateID: b.UpgradeTemplateID,
+		UpgradeTemplateID: b.UpgradeTemplateID, RotationRefs: b.RotationRefs, StepSent: b.StepSent,
 	}
 }
 
