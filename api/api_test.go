@@ -198,14 +198,14 @@ func TestVersionGatedAndUnimplemented(t *testing.T) {
 		{"GET", "/v1/stats?project_id=other", "1.4", 403},
 		{"POST", "/v1/clusters/c/actions/resize", "1.6", 406},
 		{"POST", "/v1/clusters/c/actions/upgrade", "1.7", 400},
-		{"POST", "/v1/clusters/c/actions/upgrade", "1.8", 501},
+		{"POST", "/v1/clusters/c/actions/upgrade", "1.8", 400}, // no body
 		{"GET", "/v1/quotas", "1.5", 406},
 		{"GET", "/v1/quotas", "1.6", 403},
 		{"GET", "/v1/quotas/demo/Cluster", "1.6", 200},
 		{"PATCH", "/v1/certificates/c", "1.5", 501},
 		{"GET", "/v1/clusters/c/nodegroups", "1.8", 406},
 		{"GET", "/v1/clusters/c/nodegroups", "1.9", 404},
-		{"POST", "/v1/clusters/c/nodegroups", "1.9", 501},
+		{"POST", "/v1/clusters/c/nodegroups", "1.9", 400}, // no body
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.method, tt.path, tt.version), func(t *testing.T) {

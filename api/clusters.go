@@ -248,6 +248,17 @@ func (h *handler) resizeCluster(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, uuidBody{UUID: c.UUID})
 }
 
+// upgradeBody is the body of POST .../actions/upgrade. Rollback is
+// gomagnum's own (Magnum has no way back): it takes a cluster whose
+// upgrade failed back to the template it ran before, and then
+// cluster_template may be left out.
+type upgradeBody struct {
+	ClusterTemplate string `json:"cluster_template"`
+	MaxBatchSize    *int   `json:"max_batch_size"`
+	NodeGroup       string `json:"nodegroup"`
+	Rollback        bool   `json:"rollback"`
+}
+
 func (h *handler) upgradeCluster(w http.ResponseWriter, r *http.Request) {
 	v := state(r.Context()).version
 	if err := requireVersion(v, verResize, "upgrade"); err != nil {
@@ -259,5 +270,27 @@ func (h *handler) upgradeCluster(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errdefs.New(errdefs.ErrUnsupported, "cluster", r.PathValue("ident"), "cluster upgrade is not supported at API version "+v.String()))
 		return
 	}
-	h.writeError(w, r, notImplemented("The cluster upgrade action"))
+	var in upgradeBody
+	if err := decodeStrict(r, &in); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if in.ClusterTemplate == "" && !in.Rollback {
+		h.writeError(w, r, errdefs.Invalid("cluster_template", "cluster_template is mandatory"))
+		return
+	}
+	req := magnum.UpgradeRequest{ClusterTemplate: in.ClusterTemplate, NodeGroup: in.NodeGroup, Rollback: in.Rollback}
+	if in.MaxBatchSize != nil {
+		if *in.MaxBatchSize < 1 {
+			h.writeError(w, r, errdefs.Invalid("max_batch_size", "max_batch_size must be at least 1, got %d", *in.MaxBatchSize))
+			return
+		}
+		req.MaxBatchSize = *in.MaxBatchSize
+	}
+	c, err := h.mgr.UpgradeCluster(r.Context(), r.PathValue("ident"), req)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, uuidBody{UUID: c.UUID})
 }

@@ -32,9 +32,11 @@ var (
 var tokens = api.Static{"alice-token": alice, "bob-token": bob, "admin-token": admin}
 
 type env struct {
-	mgr *magnum.Manager
-	srv *httptest.Server
-	h   http.Handler
+	// fake is the fake cloud (nil without one).
+	fake *openstacktest.Server
+	mgr  *magnum.Manager
+	srv  *httptest.Server
+	h    http.Handler
 }
 
 // newEnv starts a fake cloud, a Manager syncing on it, and the API over it.
@@ -47,8 +49,9 @@ func newEnv(t testing.TB, cloudy bool) *env {
 func newEnvSync(t testing.TB, cloudy bool, interval time.Duration) *env {
 	t.Helper()
 	cfg := magnum.Config{Quota: &store.Quota{}, SyncInterval: interval, ResumeAfter: time.Hour, Host: "api-test"}
+	var fake *openstacktest.Server
 	if cloudy {
-		fake := openstacktest.New(openstacktest.Options{Heat: heattest.Options{PollsToComplete: 1}})
+		fake = openstacktest.New(openstacktest.Options{Heat: heattest.Options{PollsToComplete: 1}})
 		t.Cleanup(fake.Close)
 		cloud, err := fake.Connect(context.Background())
 		require.NoError(t, err)
@@ -68,7 +71,7 @@ func newEnvSync(t testing.TB, cloudy bool, interval time.Duration) *env {
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{mgr: m, srv: srv, h: h}
+	return &env{fake: fake, mgr: m, srv: srv, h: h}
 }
 
 // response is a decoded answer.

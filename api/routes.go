@@ -29,9 +29,9 @@ func (h *handler) routes() *http.ServeMux {
 
 	mux.HandleFunc("GET /v1/clusters/{ident}/nodegroups", h.listNodeGroups)
 	mux.HandleFunc("GET /v1/clusters/{ident}/nodegroups/{ng}", h.showNodeGroup)
-	mux.HandleFunc("POST /v1/clusters/{ident}/nodegroups", h.nodeGroupWrite)
-	mux.HandleFunc("PATCH /v1/clusters/{ident}/nodegroups/{ng}", h.nodeGroupWrite)
-	mux.HandleFunc("DELETE /v1/clusters/{ident}/nodegroups/{ng}", h.nodeGroupWrite)
+	mux.HandleFunc("POST /v1/clusters/{ident}/nodegroups", h.createNodeGroup)
+	mux.HandleFunc("PATCH /v1/clusters/{ident}/nodegroups/{ng}", h.updateNodeGroup)
+	mux.HandleFunc("DELETE /v1/clusters/{ident}/nodegroups/{ng}", h.deleteNodeGroup)
 
 	mux.HandleFunc("GET /v1/certificates/{ident}", h.showCA)
 	mux.HandleFunc("POST /v1/certificates", h.signCSR)

@@ -29,6 +29,11 @@ var (
 	verUpgrade   = Version{1, 8}
 	verNodeGroup = Version{1, 9}
 	verZeroNodes = Version{1, 10}
+	// verNodeLabels is Magnum's node group node_labels and node_taints
+	// (1.14). It is above MaxVersion: 1.11–1.13 are not served yet
+	// (credential rotation, cluster_id in cluster responses), so the API
+	// neither takes nor shows these fields; the Manager and the CLI do.
+	verNodeLabels = Version{1, 14}
 )
 
 func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor) }
