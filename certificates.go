@@ -3,12 +3,14 @@ package magnum
 import (
 	"cmp"
 	"context"
+	"path/filepath"
 
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/k8s"
 	"github.com/gomagnum/magnum/policy"
+	"github.com/gomagnum/magnum/swarm"
 )
 
 // Certs returns the certificate manager the Manager keeps the clusters'
@@ -80,12 +82,44 @@ func (m *Manager) SignCSR(ctx context.Context, ident string, csrPEM []byte, caTy
 	return certs.CertificatePEM(cert), nil
 }
 
-// ClusterConfig makes a Kubernetes cluster's client configuration (Magnum's
-// `cluster-config`): a kubeconfig with a fresh admin client certificate
-// signed by the cluster CA (for the cluster's owner; the certificate
-// policy decides), or with TLS disabled a plain one. Other COEs are
-// ErrUnsupported for now.
-func (m *Manager) ClusterConfig(ctx context.Context, ident string, opts certs.KubeconfigOptions) (*k8s.ClientConfig, error) {
+// ClientConfig is a cluster's client configuration (Magnum's
+// `cluster config`): for Kubernetes a kubeconfig, for Swarm the Docker
+// host; with TLS, the bundle (cluster CA, a fresh client certificate and
+// its key — a secret) they use.
+type ClientConfig struct {
+	// COE is the cluster's COE ("kubernetes", "swarm").
+	COE string
+	// Kubeconfig is the kubeconfig document (Kubernetes only). With TLS
+	// it embeds the client key unless KubeconfigOptions.Dir was set.
+	Kubeconfig []byte
+	// DockerHost is the Docker API address, tcp://host:port (Swarm only).
+	DockerHost string
+	// Bundle is nil with TLS disabled; Bundle.WriteFiles writes ca.pem,
+	// cert.pem and key.pem.
+	Bundle *certs.ClientBundle
+}
+
+// Env returns the environment that points a client at the cluster, with
+// the bundle written to dir: KUBECONFIG (dir/config) for Kubernetes;
+// DOCKER_HOST, and with TLS DOCKER_CERT_PATH and DOCKER_TLS_VERIFY, for
+// Swarm.
+func (c *ClientConfig) Env(dir string) ([]certs.EnvVar, error) {
+	switch {
+	case c.DockerHost != "" && c.Bundle != nil:
+		return c.Bundle.DockerEnv(dir)
+	case c.DockerHost != "":
+		return []certs.EnvVar{{Name: "DOCKER_HOST", Value: c.DockerHost}}, nil
+	}
+	return []certs.EnvVar{{Name: "KUBECONFIG", Value: filepath.Join(dir, certs.FileKubeconfig)}}, nil
+}
+
+// ClusterConfig makes a cluster's client configuration: for Kubernetes a
+// kubeconfig with a fresh admin client certificate signed by the cluster
+// CA (for the cluster's owner; the certificate policy decides), for Swarm
+// the Docker host and TLS bundle; with TLS disabled, plain addresses and no
+// credentials. Other COEs are ErrUnsupported; a cluster without an API
+// address or certificates yet is ErrConflict.
+func (m *Manager) ClusterConfig(ctx context.Context, ident string, opts certs.KubeconfigOptions) (*ClientConfig, error) {
 	caller, c, err := m.findCluster(ctx, policy.CertificateCreate, ident)
 	if err != nil {
 		return nil, err
@@ -94,13 +128,24 @@ func (m *Manager) ClusterConfig(ctx context.Context, ident string, opts certs.Ku
 	if err != nil {
 		return nil, err
 	}
-	if t.COE != k8s.COE {
+	if t.COE != k8s.COE && t.COE != swarm.COE {
 		return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: resCluster, ID: c.UUID,
-			Reason: "client configuration is available for Kubernetes clusters only, not " + t.COE}
+			Reason: "client configuration is available for Kubernetes and Swarm clusters, not " + t.COE}
 	}
 	if !t.TLSDisabled && c.CACertRef == "" {
 		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID, Reason: "the cluster has no certificates yet"}
 	}
 	req := certs.ClientRequest{Cluster: m.certCluster(c), Requester: requester(caller)}
-	return k8s.ClientConfigFor(ctx, m.certs, c, req, opts)
+	if t.COE == swarm.COE {
+		sc, err := swarm.ClientConfigFor(ctx, m.certs, c, req)
+		if err != nil {
+			return nil, err
+		}
+		return &ClientConfig{COE: t.COE, DockerHost: sc.Host, Bundle: sc.Bundle}, nil
+	}
+	kc, err := k8s.ClientConfigFor(ctx, m.certs, c, req, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientConfig{COE: t.COE, Kubeconfig: kc.Kubeconfig, Bundle: kc.Bundle}, nil
 }

@@ -1,0 +1,61 @@
+package magnum_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gomagnum/magnum"
+	"github.com/gomagnum/magnum/certs"
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/template"
+)
+
+// TestClusterConfigPerCOE: Swarm clusters get the Docker host and TLS
+// bundle (or the plain host without TLS); Mesos has no client
+// configuration to give.
+func TestClusterConfigPerCOE(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	for _, tpl := range []*template.ClusterTemplate{
+		{Name: "swarm", COE: "swarm", ImageID: "fedora-atomic-latest", KeyPairID: "testkey", ExternalNetworkID: "public", FlavorID: "m1.small"},
+		{Name: "swarm-plain", COE: "swarm", ImageID: "fedora-atomic-latest", KeyPairID: "testkey", ExternalNetworkID: "public", FlavorID: "m1.small", TLSDisabled: true},
+		{Name: "mesos", COE: "mesos", ImageID: "ubuntu-mesos", KeyPairID: "testkey", ExternalNetworkID: "public", FlavorID: "m1.magnum", TLSDisabled: true},
+	} {
+		_, err := e.m.CreateClusterTemplate(ctx, tpl)
+		require.NoError(t, err, tpl.Name)
+		c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: tpl.Name, ClusterTemplate: tpl.Name})
+		require.NoError(t, err, tpl.Name)
+		syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	}
+
+	cc, err := e.m.ClusterConfig(ctx, "swarm", certs.KubeconfigOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "swarm", cc.COE)
+	assert.True(t, strings.HasPrefix(cc.DockerHost, "tcp://") && strings.HasSuffix(cc.DockerHost, ":2376"), cc.DockerHost)
+	assert.Empty(t, cc.Kubeconfig)
+	require.NotNil(t, cc.Bundle)
+	ca, err := e.m.ClusterCA(ctx, "swarm", "")
+	require.NoError(t, err)
+	require.NoError(t, cc.Bundle.Client.Certificate.CheckSignatureFrom(parsePEMCert(t, ca)))
+	env, err := cc.Env("/tmp/swarm")
+	require.NoError(t, err)
+	assert.Contains(t, env, certs.EnvVar{Name: "DOCKER_HOST", Value: cc.DockerHost})
+	assert.Contains(t, env, certs.EnvVar{Name: "DOCKER_CERT_PATH", Value: "/tmp/swarm"})
+	assert.Contains(t, env, certs.EnvVar{Name: "DOCKER_TLS_VERIFY", Value: "1"})
+
+	plain, err := e.m.ClusterConfig(ctx, "swarm-plain", certs.KubeconfigOptions{})
+	require.NoError(t, err)
+	assert.Nil(t, plain.Bundle)
+	assert.True(t, strings.HasSuffix(plain.DockerHost, ":2375"), plain.DockerHost)
+	env, err = plain.Env("/tmp/x")
+	require.NoError(t, err)
+	assert.Equal(t, []certs.EnvVar{{Name: "DOCKER_HOST", Value: plain.DockerHost}}, env)
+
+	_, err = e.m.ClusterConfig(ctx, "mesos", certs.KubeconfigOptions{})
+	assert.True(t, errors.Is(err, errdefs.ErrUnsupported), "%v", err)
+}
