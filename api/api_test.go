@@ -202,7 +202,8 @@ func TestVersionGatedAndUnimplemented(t *testing.T) {
 		{"GET", "/v1/quotas", "1.5", 406},
 		{"GET", "/v1/quotas", "1.6", 403},
 		{"GET", "/v1/quotas/demo/Cluster", "1.6", 200},
-		{"PATCH", "/v1/certificates/c", "1.5", 501},
+		{"PATCH", "/v1/certificates/c", "1.4", 406},
+		{"PATCH", "/v1/certificates/c", "1.5", 404},
 		{"GET", "/v1/clusters/c/nodegroups", "1.8", 406},
 		{"GET", "/v1/clusters/c/nodegroups", "1.9", 404},
 		{"POST", "/v1/clusters/c/nodegroups", "1.9", 400}, // no body

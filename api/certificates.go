@@ -117,10 +117,18 @@ func (h *handler) signCSR(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// rotateCA serves PATCH /v1/certificates/{cluster}: 202 with {"uuid"}
+// while the new CAs are delivered. The body, if any, is not read: Magnum
+// takes none (clients send none or the cluster's UUID).
 func (h *handler) rotateCA(w http.ResponseWriter, r *http.Request) {
 	if err := requireVersion(state(r.Context()).version, verRotateCA, "CA rotation"); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	h.writeError(w, r, notImplemented("CA rotation"))
+	c, err := h.mgr.RotateCA(r.Context(), r.PathValue("ident"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, uuidBody{UUID: c.UUID})
 }

@@ -21,8 +21,26 @@
 //	if err != nil { ... }
 //	http.ListenAndServe("127.0.0.1:9511", h)
 //
+// Day-2 operations are served as in Magnum: node groups (1.9+; create
+// answers 202 with the group and its Location, PATCH changes only
+// min_node_count and max_node_count, DELETE is 204, counts that would break
+// min ≤ node_count ≤ max are 409), actions/resize with "nodegroup" naming
+// any worker group (1.7+), actions/upgrade (1.8+; 202 with {"uuid"}) and CA
+// rotation by PATCH /v1/certificates/{cluster} (1.5+; 202 with {"uuid"},
+// 400 for TLS-disabled clusters). Magnum has no way back from an upgrade;
+// gomagnum's upgrade body also takes "rollback": true, which returns a
+// cluster whose upgrade failed to the template it ran before
+// (cluster_template may then be left out):
+//
+//	POST /v1/clusters/prod/actions/upgrade
+//	{"cluster_template": "k8s-1.31", "max_batch_size": 2}
+//	POST /v1/clusters/prod/actions/upgrade
+//	{"rollback": true}
+//
+// Node groups' node_labels and node_taints belong to microversion 1.14,
+// above MaxVersion (1.11–1.13 are not served yet), so the API neither takes
+// nor shows them; the Manager and the magnum CLI do.
+//
 // Quotas (1.6+) are served as in Magnum, with a "Node" resource beside
-// "Cluster". Not served yet (501 with a message saying so): the upgrade
-// action, CA rotation, and node group create, update and delete. Node
-// groups can be listed and shown.
+// "Cluster".
 package api

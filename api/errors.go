@@ -24,11 +24,6 @@ func (e *statusError) Error() string { return e.msg }
 
 var errInternal = &statusError{status: http.StatusInternalServerError, msg: "The server has either erred or is incapable of performing the requested operation."}
 
-// notImplemented is the answer for the parts of Magnum's API not served yet.
-func notImplemented(what string) error {
-	return &statusError{status: http.StatusNotImplemented, msg: what + " is not implemented by this gomagnum API yet."}
-}
-
 // errorBody is Magnum's error document.
 type errorBody struct {
 	Errors []errorItem `json:"errors"`

@@ -16,6 +16,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/certificates"
 	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clusters"
 	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clustertemplates"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/nodegroups"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,4 +198,92 @@ func TestGophercloudDefaultVersionCannotResize(t *testing.T) {
 	n := 2
 	_, err := clusters.Resize(context.Background(), c, "x", clusters.ResizeOpts{NodeCount: &n}).Extract()
 	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotAcceptable), "got %v", err)
+}
+
+// TestGophercloudDay2 drives node groups (create, get, list, update,
+// delete), resize of a non-default group, upgrade and CA rotation with
+// gophercloud's containerinfra client.
+func TestGophercloudDay2(t *testing.T) {
+	e := newEnv(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := e.containerInfra(t, "alice-token", "1.10")
+
+	for name, tag := range map[string]string{"v130": "v1.30.4", "v131": "v1.31.2"} {
+		_, err := clustertemplates.Create(ctx, c, clustertemplates.CreateOpts{
+			Name: name, COE: "kubernetes", ImageID: "fedora-atomic-latest", KeyPairID: "testkey",
+			ExternalNetworkID: "public", FlavorID: "m1.small", MasterFlavorID: "m1.medium",
+			Labels: map[string]string{"kube_tag": tag, "etcd_volume_size": "5"},
+		}).Extract()
+		require.NoError(t, err)
+	}
+	one := 1
+	id, err := clusters.Create(ctx, c, clusters.CreateOpts{Name: "prod", ClusterTemplateID: "v130", NodeCount: &one}).Extract()
+	require.NoError(t, err)
+	waitStatus(t, ctx, c, id, "CREATE_COMPLETE")
+
+	two, four := 2, 4
+	ng, err := nodegroups.Create(ctx, c, id, nodegroups.CreateOpts{
+		Name: "batch", NodeCount: &two, MaxNodeCount: &four, FlavorID: "m1.medium",
+		Labels: map[string]string{"team": "data"}, MergeLabels: gophercloud.Enabled,
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, "batch", ng.Name)
+	assert.Equal(t, "CREATE_IN_PROGRESS", ng.Status)
+	assert.Equal(t, "m1.medium", ng.FlavorID)
+	assert.Equal(t, "data", ng.Labels["team"])
+	waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+
+	got, err := nodegroups.Get(ctx, c, id, "batch").Extract()
+	require.NoError(t, err)
+	assert.Equal(t, ng.UUID, got.UUID)
+	assert.Equal(t, "CREATE_COMPLETE", got.Status)
+	assert.Len(t, got.NodeAddresses, 2)
+	pages, err := nodegroups.List(c, id, nil).AllPages(ctx)
+	require.NoError(t, err)
+	all, err := nodegroups.ExtractNodeGroups(pages)
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
+
+	three := 3
+	_, err = clusters.Resize(ctx, c, id, clusters.ResizeOpts{NodeCount: &three, NodeGroup: "batch"}).Extract()
+	require.NoError(t, err)
+	cl := waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	assert.Equal(t, 4, cl.NodeCount)
+	got, err = nodegroups.Get(ctx, c, id, ng.UUID).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, 3, got.NodeCount)
+
+	up, err := nodegroups.Update(ctx, c, id, "batch", []nodegroups.UpdateOpts{
+		{Op: nodegroups.ReplaceOp, Path: "/min_node_count", Value: 1},
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, 1, up.MinNodeCount)
+	_, err = nodegroups.Update(ctx, c, id, "batch", []nodegroups.UpdateOpts{
+		{Op: nodegroups.ReplaceOp, Path: "/max_node_count", Value: 2},
+	}).Extract()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusConflict), "max below the count: %v", err)
+
+	require.NoError(t, nodegroups.Delete(ctx, c, id, "batch").ExtractErr())
+	waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	_, err = nodegroups.Get(ctx, c, id, "batch").Extract()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound), "got %v", err)
+
+	// Upgrade (gophercloud sends max_batch_size 1 when none is given).
+	uid, err := clusters.Upgrade(ctx, c, id, clusters.UpgradeOpts{ClusterTemplate: "v131"}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, id, uid)
+	cl = waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	v131, err := clustertemplates.Get(ctx, c, "v131").Extract()
+	require.NoError(t, err)
+	assert.Equal(t, v131.UUID, cl.ClusterTemplateID)
+
+	// CA rotation: PATCH without a body.
+	before, err := certificates.Get(ctx, c, id).Extract()
+	require.NoError(t, err)
+	require.NoError(t, certificates.Update(ctx, c, id).Err)
+	waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	after, err := certificates.Get(ctx, c, id).Extract()
+	require.NoError(t, err)
+	assert.NotEqual(t, before.PEM, after.PEM)
 }

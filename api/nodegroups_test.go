@@ -28,11 +28,15 @@ func (e *env) waitCluster(t *testing.T, id, want string) response {
 	}
 }
 
-// builtCluster creates the k8s template and a cluster "prod" with one
-// node, and waits for it.
-func (e *env) builtCluster(t *testing.T) string {
+// builtCluster creates a template "k8s" (k8sTemplate, or the body given)
+// and a cluster "prod" with one node, and waits for it.
+func (e *env) builtCluster(t *testing.T, template ...string) string {
 	t.Helper()
-	tr := e.do(t, "POST", "/v1/clustertemplates", "alice-token", "", k8sTemplate)
+	body := k8sTemplate
+	if len(template) > 0 {
+		body = template[0]
+	}
+	tr := e.do(t, "POST", "/v1/clustertemplates", "alice-token", "", body)
 	require.Equal(t, http.StatusCreated, tr.status, tr.raw)
 	cr := e.do(t, "POST", "/v1/clusters", "alice-token", "latest", `{"name":"prod","cluster_template_id":"k8s","node_count":1}`)
 	require.Equal(t, http.StatusAccepted, cr.status, cr.raw)
