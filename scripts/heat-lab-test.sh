@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # heat-lab-test.sh - run gomagnum's real-Heat tests: start the Keystone+Heat
 # lab of ../shared/openstack (beside the repository), export its
-# credentials, and run the integration-tagged tests of ./openstack/... and
-# ./heat/... and ./k8s/... with the race detector. A lab that does not start is a
-# failure, never a skip.
+# credentials, and run the integration-tagged tests of the root package,
+# ./openstack/..., ./heat/..., ./k8s/..., ./swarm/... and ./mesos/... with
+# the race detector. A lab that does not start is a failure, never a skip.
 #
 #   scripts/heat-lab-test.sh                 all integration tests
 #   scripts/heat-lab-test.sh -run Conformance -v   extra arguments go to go test
@@ -44,7 +44,7 @@ while IFS= read -r var; do unset "$var"; done < <(env | sed -n 's/^\(OS_[A-Z_]*\
 
 cd "$root"
 status=0
-go test -tags integration -race -count=1 -timeout 40m . ./openstack/... ./heat/... ./k8s/... "$@" || status=$?
+go test -tags integration -race -count=1 -timeout 40m . ./openstack/... ./heat/... ./k8s/... ./swarm/... ./mesos/... "$@" || status=$?
 t2=$(now)
 
 printf 'heat-lab-test: lab up %ss, tests %ss\n' "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" >&2
