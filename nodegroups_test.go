@@ -322,3 +322,42 @@ func TestNodeGroupQuotaAndFailure(t *testing.T) {
 	assert.NotContains(t, groups, "doomed")
 	assert.Equal(t, 1, c.NodeCount)
 }
+
+// TestNodeGroupOnKubernetes runs a node group of the real Kubernetes
+// driver (its own stack from the cluster stack's outputs) through create,
+// resize and delete on the fake cloud.
+func TestNodeGroupOnKubernetes(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, versionedTemplate("k8s", "v1.30.4"))
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+
+	_, err = e.m.CreateNodeGroup(ctx, "prod", &magnum.NodeGroupRequest{Name: "gpu", NodeCount: intp(2),
+		NodeLabels: map[string]string{"node-role.kubernetes.io/control-plane": "x"}})
+	assert.True(t, errors.Is(err, errdefs.ErrInvalid), "kubelet refuses that label: %v", err)
+	_, err = e.m.CreateNodeGroup(ctx, "prod", &magnum.NodeGroupRequest{Name: "gpu", NodeCount: intp(2),
+		NodeLabels: map[string]string{"accel": "gpu"}, NodeTaints: []cluster.Taint{{Key: "gpu", Value: "yes", Effect: "NoSchedule"}}})
+	require.NoError(t, err)
+	c, groups := syncGroups(t, e, ctx, c.UUID, cluster.UpdateComplete)
+	g := groups["gpu"]
+	require.NotNil(t, g)
+	assert.Equal(t, cluster.CreateComplete, g.Status, g.StatusReason)
+	assert.Len(t, g.NodeAddresses, 2)
+	assert.Len(t, e.cloud.Heat().ServerIDs(g.StackID), 2)
+	assert.Equal(t, 3, c.NodeCount)
+
+	_, err = e.m.ResizeCluster(ctx, "prod", magnum.ResizeRequest{NodeCount: 1, NodeGroup: "gpu"})
+	require.NoError(t, err)
+	c, groups = syncGroups(t, e, ctx, c.UUID, cluster.UpdateComplete)
+	assert.Equal(t, 1, groups["gpu"].NodeCount)
+	assert.Len(t, e.cloud.Heat().ServerIDs(g.StackID), 1)
+	assert.Equal(t, 2, c.NodeCount)
+
+	require.NoError(t, e.m.DeleteNodeGroup(ctx, "prod", "gpu"))
+	c, groups = syncGroups(t, e, ctx, c.UUID, cluster.UpdateComplete)
+	assert.NotContains(t, groups, "gpu")
+	assert.Equal(t, 1, c.NodeCount)
+}
