@@ -166,3 +166,55 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderVariants checks the structural choices in the environment and
+// the templates sent.
+func TestRenderVariants(t *testing.T) {
+	tests := []struct {
+		v        variant
+		registry map[string]string
+		files    []string
+		absent   []string
+	}{
+		{variant{Masters: 1, Workers: 1, FloatingIP: true}, map[string]string{
+			"GoMagnum::Network": "templates/network_private.yaml", "GoMagnum::APILoadBalancer": "templates/lb_none.yaml",
+			"GoMagnum::EtcdLoadBalancer": "templates/lb_none.yaml", "GoMagnum::Optional::FloatingIP": "OS::Neutron::FloatingIP",
+			"GoMagnum::Optional::DockerVolume": "OS::Heat::None", "GoMagnum::Optional::PoolMember": "OS::Heat::None",
+		}, []string{"templates/network_private.yaml", "templates/lb_none.yaml", "templates/master.yaml", "templates/node.yaml", "templates/master_port.yaml"},
+			[]string{"templates/lb_api.yaml", "templates/network_existing.yaml"}},
+		{variant{Masters: 3, Workers: 1, MasterLB: true, DockerVolume: true, ExistingNetwork: true}, map[string]string{
+			"GoMagnum::Network": "templates/network_existing.yaml", "GoMagnum::APILoadBalancer": "templates/lb_api.yaml",
+			"GoMagnum::EtcdLoadBalancer": "templates/lb_etcd.yaml", "GoMagnum::Optional::FloatingIP": "OS::Heat::None",
+			"GoMagnum::Optional::DockerVolume": "OS::Cinder::Volume", "GoMagnum::Optional::DockerVolumeAttachment": "OS::Cinder::VolumeAttachment",
+			"GoMagnum::Optional::PoolMember": "OS::Octavia::PoolMember",
+		}, []string{"templates/lb_api.yaml", "templates/lb_etcd.yaml", "templates/network_existing.yaml"},
+			[]string{"templates/lb_none.yaml", "templates/network_private.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.v.suffix(), func(t *testing.T) {
+			sr, _, err := swarm.New().RenderStack(tt.v.request(t, "variants"))
+			require.NoError(t, err)
+			env, err := heat.ParseEnvironment("env", sr.Environment)
+			require.NoError(t, err)
+			for k, want := range tt.registry {
+				assert.Equal(t, want, env.ResourceRegistry[k], k)
+			}
+			for _, f := range tt.files {
+				assert.Contains(t, sr.Files, f)
+			}
+			for _, f := range tt.absent {
+				assert.NotContains(t, sr.Files, f)
+			}
+			lb := sr.Files["templates/lb_api.yaml"]
+			if tt.v.MasterLB && tt.v.FloatingIP {
+				assert.Contains(t, lb, "OS::Neutron::FloatingIP")
+			} else if lb != "" {
+				assert.NotContains(t, lb, "OS::Neutron::FloatingIP", "no floating IP on the load balancer without floating IPs")
+			}
+			top, err := heat.ParseTemplate("cluster.yaml", sr.Template)
+			require.NoError(t, err)
+			assert.Contains(t, top.Resources, "manager_etcd_from_node")
+			assert.Contains(t, top.Resources, "node_engine_from_manager")
+		})
+	}
+}
