@@ -60,6 +60,13 @@ func (s *Store) CreateCluster(ctx context.Context, c *cluster.Cluster, groups []
 // CreateClusterWithin implements store.Store. Even without a limit it takes
 // the project's lock, so that a limited create or update that runs at the
 // same time sees this cluster or runs after it.
+//
+// The project's lock is the transaction's last step before COMMIT
+// (checkProjectQuota): the checks and inserts run first, so the lock that
+// makes one project's writers take turns is held for two statements, not
+// for all of them. Held from the start, a project's creates queued behind
+// every statement of the one ahead, each statement a round trip to a client
+// that a loaded machine may not schedule for a while.
 func (s *Store) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, quota store.Quota) error {
 	if c.UUID == "" {
 		return errNoUUID(resCluster)
@@ -83,11 +90,6 @@ func (s *Store) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, gro
 	}
 
 	err = s.write(ctx, "create cluster", func(tx *sql.Tx) error {
-		// The project's lock comes first, before any row lock, as in every
-		// transaction that takes it.
-		if err := s.lockProject(ctx, tx, c.ProjectID); err != nil {
-			return err
-		}
 		taken, err := s.exists(ctx, tx, clustersTable, eq("uuid", c.UUID))
 		if err != nil {
 			return err
@@ -111,15 +113,6 @@ func (s *Store) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, gro
 				return errTaken(resNodeGroup, g.UUID)
 			}
 		}
-		if limited(quota) {
-			used, err := s.projectUsage(ctx, tx, c.ProjectID)
-			if err != nil {
-				return err
-			}
-			if err := store.CheckQuota(quota, c.ProjectID, c.UUID, used, store.ClusterUsage(c)); err != nil {
-				return err
-			}
-		}
 		q := newQuery(s.d)
 		q.add("INSERT INTO "+clustersTable+
 			" (uuid, project_id, name, cluster_template_id, status, node_count, master_count, created_at, updated_at, revision, body)"+
@@ -137,7 +130,10 @@ func (s *Store) CreateClusterWithin(ctx context.Context, c *cluster.Cluster, gro
 				return err
 			}
 		}
-		return nil
+		if !limited(quota) {
+			return s.lockProject(ctx, tx, c.ProjectID)
+		}
+		return s.checkProjectQuota(ctx, tx, c.ProjectID, c.UUID, store.Usage{}, quota, store.ClusterUsage(c))
 	})
 	if err != nil {
 		return err
@@ -187,8 +183,9 @@ func (s *Store) UpdateClusterWithin(ctx context.Context, c *cluster.Cluster, quo
 }
 
 // UpdateClusterGroups implements store.Store. It locks the cluster's row,
-// then the groups' rows in the order given, then, if the update raises the
-// project's node count, the project (as UpdateClusterWithin).
+// then the groups' rows in the order given, writes them, and last, if the
+// update raises the project's node count, takes the project's lock and
+// checks the quota (as UpdateClusterWithin).
 func (s *Store) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, groups []*cluster.NodeGroup, quota store.Quota) error {
 	if err := store.CheckGroupUpdates(c.UUID, groups); err != nil {
 		return err
@@ -232,23 +229,6 @@ func (s *Store) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, gro
 				return err
 			}
 		}
-		if add := store.UpdateUsage(project, int(nodes+masters), c); add.Nodes > 0 {
-			// The row lock comes before the project's lock here, unlike in
-			// CreateClusterWithin. That cannot deadlock: whoever holds the
-			// project's lock waits for no other cluster's row.
-			if err := s.lockProject(ctx, tx, c.ProjectID); err != nil {
-				return err
-			}
-			if quota.Nodes > 0 {
-				used, err := s.projectUsage(ctx, tx, c.ProjectID)
-				if err != nil {
-					return err
-				}
-				if err := store.CheckQuota(store.Quota{Nodes: quota.Nodes}, c.ProjectID, c.UUID, used, add); err != nil {
-					return err
-				}
-			}
-		}
 		if c.ClusterTemplateID != tmpl {
 			ok, err := s.exists(ctx, tx, templatesTable, eq("uuid", c.ClusterTemplateID))
 			if err != nil {
@@ -279,7 +259,24 @@ func (s *Store) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, gro
 				return err
 			}
 		}
-		return nil
+		// Last, as in CreateClusterWithin: the project's lock is held for
+		// the check and the COMMIT only. It comes after this cluster's row
+		// lock, which cannot deadlock: whoever holds the project's lock
+		// waits for no row lock.
+		add := store.UpdateUsage(project, int(nodes+masters), c)
+		if add.Nodes <= 0 {
+			return nil
+		}
+		if quota.Nodes <= 0 {
+			return s.lockProject(ctx, tx, c.ProjectID)
+		}
+		// What the project held before this update: the others' use, and
+		// this cluster's old nodes if it was the project's already.
+		var before store.Usage
+		if project == c.ProjectID {
+			before.Nodes = int(nodes + masters)
+		}
+		return s.checkProjectQuota(ctx, tx, c.ProjectID, c.UUID, before, store.Quota{Nodes: quota.Nodes}, add)
 	})
 	if err != nil {
 		return err
@@ -332,10 +329,31 @@ func (s *Store) lockProject(ctx context.Context, tx *sql.Tx, projectID string) e
 	return err
 }
 
-// projectUsage counts what a project holds.
-func (s *Store) projectUsage(ctx context.Context, tx *sql.Tx, projectID string) (store.Usage, error) {
+// checkProjectQuota takes the project's lock and checks that what the
+// project holds, with this transaction's own write of cluster clusterUUID
+// already made, is within quota: the other clusters' use plus before (what
+// this cluster held in the project before the write) may take add. It is
+// the last statement before COMMIT, so the lock is held only for the count
+// and the COMMIT, and the count, a statement of its own after the lock, sees
+// every write of the project committed before the lock was granted.
+func (s *Store) checkProjectQuota(ctx context.Context, tx *sql.Tx, projectID, clusterUUID string, before store.Usage, quota store.Quota, add store.Usage) error {
+	if err := s.lockProject(ctx, tx, projectID); err != nil {
+		return err
+	}
+	used, err := s.projectUsage(ctx, tx, projectID, clusterUUID)
+	if err != nil {
+		return err
+	}
+	used.Clusters += before.Clusters
+	used.Nodes += before.Nodes
+	return store.CheckQuota(quota, projectID, clusterUUID, used, add)
+}
+
+// projectUsage counts what a project holds, leaving out cluster except.
+func (s *Store) projectUsage(ctx context.Context, tx *sql.Tx, projectID, except string) (store.Usage, error) {
 	q := newQuery(s.d)
-	q.add("SELECT COUNT(*), CAST(COALESCE(SUM(node_count + master_count), 0) AS BIGINT) FROM "+clustersTable+" WHERE project_id = %s", projectID)
+	q.add("SELECT COUNT(*), CAST(COALESCE(SUM(node_count + master_count), 0) AS BIGINT) FROM "+clustersTable+
+		" WHERE project_id = %s AND uuid <> %s", projectID, except)
 	var clusters, nodes int64
 	err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&clusters, &nodes)
 	return store.Usage{Clusters: int(clusters), Nodes: int(nodes)}, err
