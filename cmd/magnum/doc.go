@@ -22,6 +22,16 @@
 //	magnum cluster-show mycluster
 //	magnum cluster-update mycluster replace node_count=3 --wait
 //	magnum cluster-resize mycluster 4 --wait
+//	magnum nodegroup-create mycluster gpu --node-count 2 --max-nodes 4 --flavor m1.large \
+//	    --node-label accel=gpu --node-taint gpu=true:NoSchedule --wait
+//	magnum nodegroup-list mycluster
+//	magnum nodegroup-show mycluster gpu
+//	magnum cluster-resize mycluster 3 --nodegroup gpu --wait
+//	magnum nodegroup-update mycluster gpu replace max_node_count=6
+//	magnum nodegroup-delete mycluster gpu --wait
+//	magnum cluster-upgrade mycluster k8s-v1.31 --max-batch-size 2 --wait
+//	magnum cluster-upgrade mycluster --rollback --wait   # after a failed upgrade
+//	magnum ca-rotate --cluster mycluster --wait
 //	magnum ca-show --cluster mycluster
 //	magnum ca-sign --cluster mycluster --csr node.csr
 //	magnum cluster-config mycluster --dir ~/.kube/mycluster   # prints: export KUBECONFIG=...
@@ -34,8 +44,7 @@
 // Every command takes --help; `magnum --help` lists them all. Tables are the
 // default output, --format json is for scripts. Exit codes: 0 success,
 // 1 the operation failed, 2 bad usage or input (nothing was changed), 130
-// Ctrl-C while waiting (the operation goes on). Node groups, upgrades and CA
-// rotation are not supported yet: their commands say so and exit 1.
+// Ctrl-C while waiting (the operation goes on).
 //
 // # The REST API: magnum serve
 //

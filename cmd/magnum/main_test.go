@@ -300,7 +300,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	assert.Equal(t, before, snapshot(), "bad input changed the state")
 }
 
-func TestHelpAndUnsupported(t *testing.T) {
+func TestHelp(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	r := c.ok("--help")
@@ -321,10 +321,26 @@ func TestHelpAndUnsupported(t *testing.T) {
 	assert.Contains(t, r.stdout, "--master-lb-enabled")
 	assert.Contains(t, r.stdout, "labels k=v[,k=v] (repeatable)")
 
-	for _, n := range []string{"cluster-upgrade", "nodegroup-list", "ca-rotate"} {
-		r := c.run(n, "--cluster", "x")
-		assert.Equal(t, 1, r.code, n)
-		assert.Contains(t, r.stderr, "not supported yet", n)
+	// The day-2 commands with Magnum's flags (and gomagnum's node labels,
+	// taints and rollback).
+	for n, flags := range map[string][]string{
+		"nodegroup-create": {"-node-count", "-min-nodes", "-max-nodes", "-flavor", "-image", "-docker-volume-size",
+			"-labels", "-merge-labels", "-role", "-node-label", "-node-taint", "-wait"},
+		"nodegroup-list":   {"-role"},
+		"nodegroup-delete": {"-wait"},
+		"cluster-resize":   {"-nodegroup", "-nodes-to-remove", "-wait"},
+		"cluster-upgrade":  {"-max-batch-size", "-nodegroup", "-rollback", "-wait"},
+		"ca-rotate":        {"-cluster", "-wait"},
+	} {
+		r := c.ok(n, "--help")
+		for _, f := range flags {
+			assert.Regexp(t, `(?m)^  `+f+`( |$)`, r.stdout, "%s %s", n, f)
+		}
+	}
+	r = c.ok("help", "nodegroup-update")
+	assert.Contains(t, r.stdout, "<cluster> <nodegroup> <op> <attribute=value>")
+	for _, n := range names {
+		assert.NotContains(t, c.ok(n, "--help").stdout, "not supported yet", n)
 	}
 	r = c.run()
 	assert.Equal(t, 2, r.code)

@@ -44,8 +44,7 @@ type command struct {
 	details  string                 // longer help, may be empty
 	flags    func(fs *flag.FlagSet) // registers the command's own flags
 	run      func(ctx context.Context, e *env, args []string) error
-	noEnv    bool // runs without opening the state (demo, unsupported commands)
-	anyArgs  bool // takes its arguments unparsed (unsupported commands)
+	noEnv    bool // runs without opening the state (demo)
 	nargsMin int
 	nargsMax int // -1: any
 }
@@ -56,12 +55,13 @@ func commands(st *cmdState) []*command {
 	var cs []*command
 	cs = append(cs, templateCommands(st)...)
 	cs = append(cs, clusterCommands(st)...)
+	cs = append(cs, nodeGroupCommands(st)...)
+	cs = append(cs, upgradeCommand(st))
 	cs = append(cs, certCommands(st)...)
 	cs = append(cs, serviceCommands(st)...)
 	cs = append(cs, quotaCommands()...)
 	cs = append(cs, demoCommand(st))
 	cs = append(cs, serveCommand())
-	cs = append(cs, unsupportedCommands()...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	return cs
 }
@@ -72,6 +72,8 @@ type cmdState struct {
 	cl      clusterFlags
 	upd     updateFlags
 	resize  resizeFlags
+	ng      nodeGroupFlags
+	upg     upgradeFlags
 	cert    certFlags
 	cfg     configFlags
 	stats   statsFlags
@@ -133,18 +135,7 @@ func Main(ctx context.Context, args []string, sys IO) int {
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
-	var pos []string
-	var err error
-	if cmd.anyArgs {
-		pos = rest[1:]
-		for _, a := range pos {
-			if a == "-h" || a == "-help" || a == "--help" {
-				err = flag.ErrHelp
-			}
-		}
-	} else {
-		pos, err = parseInterspersed(fs, rest[1:])
-	}
+	pos, err := parseInterspersed(fs, rest[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		printCommandHelp(sys.Stdout, cmd, fs)
 		return ExitOK

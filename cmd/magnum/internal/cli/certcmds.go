@@ -43,6 +43,18 @@ func certCommands(st *cmdState) []*command {
 			flags: caFlags(true), nargsMax: 0, run: runCASign,
 		},
 		{
+			name: "ca-rotate", summary: "Rotate a cluster's certificate authorities (new CAs and client certificates; old ones stop working).",
+			details: `The new CAs are delivered to the nodes by a rolling update; the old ones stay in
+force until it completes, and if it fails nothing changes. Clusters without TLS
+have nothing to rotate. Example:
+  magnum ca-rotate --cluster mycluster --wait`,
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&cf.cluster, "cluster", "", "cluster name or UUID (required)")
+				fs.BoolVar(&st.wait, "wait", false, waitUsage)
+			},
+			nargsMax: 0, run: runCARotate,
+		},
+		{
 			name: "cluster-config", args: "<cluster>",
 			summary: "Write a cluster's client configuration (kubeconfig) and print the export line to use it.",
 			details: `Writes <dir>/config (and with --output-certs ca.pem, cert.pem and key.pem, which
@@ -98,6 +110,19 @@ func runCASign(ctx context.Context, e *env, _ []string) error {
 	}
 	_, err = e.io.Stdout.Write(pem)
 	return err
+}
+
+func runCARotate(ctx context.Context, e *env, _ []string) error {
+	if e.st.cert.cluster == "" {
+		return usagef(e.cmd, "--cluster is required")
+	}
+	e.syncNow(ctx)
+	before := e.orch.submitted.Load()
+	c, err := e.m.RotateCA(e.as(ctx), e.st.cert.cluster)
+	if err != nil {
+		return err
+	}
+	return e.afterSubmit(ctx, before, c, false, fmt.Sprintf("Request to rotate the CA certificate for cluster %s has been accepted.", c.Name))
 }
 
 func runClusterConfig(ctx context.Context, e *env, args []string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/patch"
 )
@@ -201,9 +202,28 @@ func TestInterruptStopsWaitingOnly(t *testing.T) {
 	assert.NotEmpty(t, c["stack_id"], "the create reached the cloud")
 }
 
-func TestUnsupportedTakesAnyArguments(t *testing.T) {
-	code, stdout, stderr := runMain(t, t.TempDir(), nil, "nodegroup-create", "mycluster", "ng", "--node-count", "2")
-	assert.Equal(t, ExitFailure, code)
-	assert.Empty(t, stdout)
-	assert.Equal(t, "magnum: nodegroup-create: not supported yet: gomagnum has no node groups so far\n", stderr)
+func TestParseTaint(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want cluster.Taint
+		err  string
+	}{
+		{"gpu=true:NoSchedule", cluster.Taint{Key: "gpu", Value: "true", Effect: "NoSchedule"}, ""},
+		{"dedicated:NoExecute", cluster.Taint{Key: "dedicated", Effect: "NoExecute"}, ""},
+		{"example.com/role=a=b:PreferNoSchedule", cluster.Taint{Key: "example.com/role", Value: "a=b", Effect: "PreferNoSchedule"}, ""},
+		{"k=v:with:colon:NoSchedule", cluster.Taint{Key: "k", Value: "v:with:colon", Effect: "NoSchedule"}, ""},
+		{"gpu", cluster.Taint{}, "want key[=value]:Effect"},
+		{"gpu=true:", cluster.Taint{}, "want key[=value]:Effect"},
+		{"=true:NoSchedule", cluster.Taint{}, "the key is empty"},
+	} {
+		got, err := parseTaint("nodegroup-create", tc.in)
+		if tc.err != "" {
+			require.Error(t, err, tc.in)
+			assert.Contains(t, err.Error(), tc.err)
+			assert.Equal(t, ExitUsage, exitCode(err))
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
 }
