@@ -44,6 +44,31 @@
 // addresses: no public discovery service unless the cluster has a
 // discovery_url.
 //
+// # Node groups, upgrades and CA rotation
+//
+// The Driver is also a heat.NodeGroupStackDriver, heat.UpgradeStackDriver
+// and heat.CARotationStackDriver:
+//
+//   - ValidateNodeGroup / RenderNodeGroupStack / ScaleNodeGroupStack /
+//     ApplyNodeGroupOutputs: a further worker group is a stack of its own
+//     (templates/nodegroup.yaml: a ResourceGroup of the cluster's minion
+//     template) joined to the cluster stack's outputs fixed_network_id,
+//     fixed_subnet_id, minion_security_group_id and api_private_address
+//     (ParseClusterJoin). Node labels and taints (CheckNodeLabels,
+//     CheckNodeTaints: Magnum's rules) are Heat parameters that the nodes
+//     check again before kubelet gets them as --node-labels and
+//     --register-with-taints.
+//   - ValidateUpgrade (CheckUpgrade; UpgradeCheck.Rollback for a return to
+//     the previous template) / UpgradeStack: an existing=true update of the
+//     images, the node settings (UpgradeLabels) and update_max_batch_size.
+//     Servers are replaced, never changed in place (image and user data
+//     update policies REPLACE), in rolling batches, masters first
+//     (kube_minions depends on kube_masters). Masters keep etcd's data
+//     only on an etcd volume, so replacing them requires one.
+//   - RotateCAStack: an existing=true update with the new CA certificates
+//     and a new service-account key: a rolling replacement of every node,
+//     each getting new certificates through the CSR flow.
+//
 // # Node bootstrap
 //
 // Settings reach the nodes as data: an EnvFile (NAME='value' lines quoted

@@ -102,7 +102,11 @@ func TestValidateNodeGroup(t *testing.T) {
 		{"master role", func(r *driver.Request) { r.Group.Role = cluster.RoleMaster }, "role"},
 		{"below min", func(r *driver.Request) { r.Group.NodeCount = 0 }, "node_count"},
 		{"above max", func(r *driver.Request) { r.Group.NodeCount = 6 }, "node_count"},
-		{"max below min", func(r *driver.Request) { r.Group.MaxNodeCount = intPtr(0); r.Group.NodeCount = 0; r.Group.MinNodeCount = 1 }, "max_node_count"},
+		{"max below min", func(r *driver.Request) {
+			r.Group.MaxNodeCount = intPtr(0)
+			r.Group.NodeCount = 0
+			r.Group.MinNodeCount = 1
+		}, "max_node_count"},
 		{"negative min", func(r *driver.Request) { r.Group.MinNodeCount = -1 }, "min_node_count"},
 		{"negative volume", func(r *driver.Request) { r.Group.DockerVolumeSize = -1 }, "docker_volume_size"},
 		{"no image", func(r *driver.Request) { r.Template.ImageID = "" }, "image_id"},

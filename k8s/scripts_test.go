@@ -703,11 +703,11 @@ func TestBootstrapSignalsFailure(t *testing.T) {
 
 func TestBootstrapRejectsBadStackValues(t *testing.T) {
 	for name, edit := range map[string]func(*nodeSpec){
-		"node name":  func(s *nodeSpec) { s.name = "node;reboot" },
-		"private ip": func(s *nodeSpec) { s.privateIP = "10.0.0.1 --flag" },
-		"api":        func(s *nodeSpec) { s.apiPrivate = "$(id)" },
-		"role":       func(s *nodeSpec) { s.role = "admin" },
-		"volume":     func(s *nodeSpec) { s.dockerVolume = "../../etc/passwd-0000000000" },
+		"node name":   func(s *nodeSpec) { s.name = "node;reboot" },
+		"private ip":  func(s *nodeSpec) { s.privateIP = "10.0.0.1 --flag" },
+		"api":         func(s *nodeSpec) { s.apiPrivate = "$(id)" },
+		"role":        func(s *nodeSpec) { s.role = "admin" },
+		"volume":      func(s *nodeSpec) { s.dockerVolume = "../../etc/passwd-0000000000" },
 		"node labels": func(s *nodeSpec) { s.nodeLabels = "a=b --pod-manifest-path=/tmp" },
 		"node label":  func(s *nodeSpec) { s.nodeLabels = "a=$(id)" },
 		"node taints": func(s *nodeSpec) { s.nodeTaints = "a=b:NoSchedule\nExecStartPre=/bin/sh" },
