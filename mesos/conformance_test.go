@@ -1,7 +1,10 @@
 package mesos_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/driver/drivertest"
@@ -72,6 +75,14 @@ func conformanceOptions() drivertest.Options {
 		RequiredOutputs: []string{"api_address", "mesos_master", "mesos_slaves", "mesos_slaves_private", "mesos_slave_members"},
 		// The slaves' member names are their indexes; remove the first.
 		NodesToRemove: func(*driver.Request) []string { return []string{"0"} },
+		Live: map[string]func(t *testing.T, env drivertest.Env){
+			"marathon": func(t *testing.T, env drivertest.Env) {
+				c := env.Request.Cluster
+				assert.Regexp(t, `^http://[0-9.]+:8080$`, c.APIAddress, "Marathon, without TLS")
+				assert.Equal(t, c.MasterAddresses[0]+":8080", strings.TrimPrefix(c.APIAddress, "http://"), "the first master's, without a load balancer")
+				assert.Equal(t, "rexray_preempt", mesos.LabelAliases()["rexray-preempt"])
+			},
+		},
 	}
 }
 
