@@ -25,7 +25,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 	}
 	start, end := store.LeaseTerm(now, ttl)
 	var held bool
-	err := s.write(ctx, "acquire lease", func(tx *sql.Tx) error {
+	err := s.writeStmt(ctx, "acquire lease", func(tx conn) error {
 		q := newQuery(s.d)
 		q.add("INSERT INTO "+leasesTable+" (name, holder, expires_at) VALUES (%s, %s, %s)"+
 			" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"+
@@ -49,10 +49,10 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 
 // ReleaseLease implements store.Store.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	return s.write(ctx, "release lease", func(tx *sql.Tx) error {
+	return s.writeStmt(ctx, "release lease", func(c conn) error {
 		q := newQuery(s.d)
 		q.add("DELETE FROM "+leasesTable+" WHERE name = %s AND holder = %s", name, holder)
-		_, err := s.exec(ctx, tx, q)
+		_, err := c.ExecContext(ctx, q.String(), q.args...)
 		return err
 	})
 }

@@ -240,6 +240,37 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	return s.writeTx(ctx, op, fn)
 }
 
+// conn is what runs statements: a transaction, or the pool itself for a
+// statement that is a transaction on its own.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// writeStmt runs fn, which must run exactly one statement, on the write
+// pool without BEGIN and COMMIT: the statement is its own transaction, and
+// the connection is held for one round trip instead of three. A statement
+// that lost a race is run again, as in writeTx.
+func (s *Store) writeStmt(ctx context.Context, op string, fn func(c conn) error) error {
+	if err := s.checkReady(ctx); err != nil {
+		return err
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = fn(s.wdb)
+		if err == nil || attempt == maxTxAttempts || s.d.classify(err) != errRetry {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return s.wrap(ctx, op, err)
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		}
+	}
+	return s.wrap(ctx, op, err)
+}
+
 // maxTxAttempts bounds how often a write transaction that lost a race
 // (a PostgreSQL deadlock or serialization failure) is run again.
 const maxTxAttempts = 5

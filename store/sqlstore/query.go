@@ -128,15 +128,17 @@ func find[T any](ctx context.Context, s *Store, tb table[T], cs []cond, ident st
 	if ident == "" {
 		return out, errdefs.NotFound(tb.resource, ident)
 	}
-	err := s.read(ctx, "find "+tb.resource, func(tx *sql.Tx) error {
-		var err error
-		out, err = findTx(ctx, s, tx, tb, cs, ident)
-		return err
-	})
-	return out, err
+	// Each lookup is one statement, consistent on its own: no read
+	// transaction, whose BEGIN and COMMIT would hold a pooled connection
+	// for two more round trips.
+	if err := s.checkReady(ctx); err != nil {
+		return out, err
+	}
+	out, err := findTx(ctx, s, s.rdb, tb, cs, ident)
+	return out, s.wrap(ctx, "find "+tb.resource, err)
 }
 
-func findTx[T any](ctx context.Context, s *Store, tx *sql.Tx, tb table[T], cs []cond, ident string) (T, error) {
+func findTx[T any](ctx context.Context, s *Store, tx conn, tb table[T], cs []cond, ident string) (T, error) {
 	var zero T
 	q := newQuery(s.d)
 	q.add("SELECT revision, body FROM " + tb.name)

@@ -31,7 +31,7 @@ func (s *Store) Records(namespace string) *RecordTable {
 
 // Create stores value under a new key; errdefs.ErrConflict if key exists.
 func (r *RecordTable) Create(ctx context.Context, key string, value []byte) error {
-	return r.s.write(ctx, "create record", func(tx *sql.Tx) error {
+	return r.s.writeStmt(ctx, "create record", func(tx conn) error {
 		q := newQuery(r.s.d)
 		q.add("INSERT INTO records (namespace, key, value) VALUES (%s, %s, %s)", r.namespace, key, nonNil(value))
 		_, err := tx.ExecContext(ctx, q.String(), q.args...)
@@ -44,18 +44,17 @@ func (r *RecordTable) Create(ctx context.Context, key string, value []byte) erro
 
 // Get returns the value under key; errdefs.ErrNotFound if there is none.
 func (r *RecordTable) Get(ctx context.Context, key string) ([]byte, error) {
-	var v []byte
-	err := r.s.read(ctx, "get record", func(tx *sql.Tx) error {
-		var err error
-		v, err = r.get(ctx, tx, key, false)
-		return err
-	})
-	return v, err
+	// One statement: no read transaction needed.
+	if err := r.s.checkReady(ctx); err != nil {
+		return nil, err
+	}
+	v, err := r.get(ctx, r.s.rdb, key, false)
+	return v, r.s.wrap(ctx, "get record", err)
 }
 
 // get reads the value under key, locking the row for update when lock is
 // set (a write transaction's read).
-func (r *RecordTable) get(ctx context.Context, tx *sql.Tx, key string, lock bool) ([]byte, error) {
+func (r *RecordTable) get(ctx context.Context, tx conn, key string, lock bool) ([]byte, error) {
 	sqlText := "SELECT value FROM records WHERE namespace = %s AND key = %s"
 	if lock {
 		sqlText += r.s.d.forUpdate

@@ -19,7 +19,7 @@ func (s *Store) HeartbeatService(ctx context.Context, svc *store.Service, now ti
 	}
 	now = store.NormalizeTime(now)
 	var got store.Service
-	err := s.write(ctx, "heartbeat service", func(tx *sql.Tx) error {
+	err := s.writeStmt(ctx, "heartbeat service", func(tx conn) error {
 		q := newQuery(s.d)
 		q.add("INSERT INTO "+servicesTable+
 			" (host, binary_name, report_count, disabled, disabled_reason, created_at, updated_at)"+
