@@ -476,8 +476,7 @@ func (m *Manager) ResizeCluster(ctx context.Context, ident string, r ResizeReque
 	if r.NodeGroup != "" {
 		g, err := m.store.FindNodeGroup(ctx, c.UUID, r.NodeGroup)
 		if err != nil {
-			return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resCluster, ID: c.UUID, Field: "nodegroup",
-				Reason: fmt.Sprintf("node group %q not found", r.NodeGroup), Err: err}
+			return nil, errdefs.WithResource(err, resNodeGroup, r.NodeGroup)
 		}
 		switch {
 		case g.IsMaster():

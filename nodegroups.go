@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -506,11 +507,18 @@ func (m *Manager) GetNodeGroup(ctx context.Context, clusterIdent, groupIdent str
 // UpdateNodeGroup applies a JSON patch to a node group (Magnum's rules:
 // min_node_count, max_node_count, node_labels and node_taints only; the
 // node count changes through ResizeCluster). The bounds must hold the
-// group's current count.
+// group's current count, and changed node labels or taints must pass the
+// driver's rules. As in Magnum, the change is recorded, not pushed: nodes
+// the group gets from now on carry new labels and taints, running ones
+// keep theirs. A group with an operation under way is ErrConflict.
 func (m *Manager) UpdateNodeGroup(ctx context.Context, clusterIdent, groupIdent string, ops []patch.Op) (*cluster.NodeGroup, error) {
-	_, g, err := m.findGroup(ctx, policy.ClusterUpdate, clusterIdent, groupIdent)
+	c, g, err := m.findGroup(ctx, policy.ClusterUpdate, clusterIdent, groupIdent)
 	if err != nil {
 		return nil, err
+	}
+	if g.Status.InProgress() {
+		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID,
+			Reason: fmt.Sprintf("node group %s is %s; wait until it settles", g.Name, g.Status)}
 	}
 	ng := g.Clone()
 	changed, err := patch.Apply(ng, ops, patch.NodeGroupRules())
@@ -530,6 +538,23 @@ func (m *Manager) UpdateNodeGroup(ctx context.Context, clusterIdent, groupIdent 
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, errdefs.WithResource(err, resNodeGroup, groupIdent)
+	}
+	if !g.IsDefault && (slices.Contains(changed, "node_labels") || slices.Contains(changed, "node_taints")) {
+		t, err := m.store.GetTemplate(ctx, c.ClusterTemplateID)
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.nodeGroupDriver(t)
+		if err != nil {
+			return nil, err
+		}
+		groups, err := m.groups(ctx, c.UUID)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.ValidateNodeGroup(m.groupRequest(t, c, groups, ng)); err != nil {
+			return nil, errdefs.WithResource(err, resNodeGroup, groupIdent)
+		}
 	}
 	var out *cluster.NodeGroup
 	err = m.settleGroup(ctx, g.UUID, func(x *cluster.NodeGroup) bool {

@@ -361,3 +361,28 @@ func TestNodeGroupOnKubernetes(t *testing.T) {
 	assert.NotContains(t, groups, "gpu")
 	assert.Equal(t, 1, c.NodeCount)
 }
+
+// TestNodeGroupPatchChecksTaints: a patched taint passes the driver's
+// rules like one given at create.
+func TestNodeGroupPatchChecksTaints(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, versionedTemplate("k8s", "v1.30.4"))
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	_, err = e.m.CreateNodeGroup(ctx, "prod", &magnum.NodeGroupRequest{Name: "gpu"})
+	require.NoError(t, err)
+	syncGroups(t, e, ctx, c.UUID, cluster.UpdateComplete)
+
+	_, err = e.m.UpdateNodeGroup(ctx, "prod", "gpu", ops(t, `[{"op":"replace","path":"/node_taints","value":[{"key":"k","effect":"Sometimes"}]}]`))
+	assert.True(t, errors.Is(err, errdefs.ErrInvalid), "%v", err)
+	g, err := e.m.UpdateNodeGroup(ctx, "prod", "gpu", ops(t, `[{"op":"replace","path":"/node_taints","value":[{"key":"k","effect":"NoSchedule"}]}]`))
+	require.NoError(t, err)
+	assert.Equal(t, []cluster.Taint{{Key: "k", Effect: "NoSchedule"}}, g.NodeTaints)
+	_, err = e.m.ResizeCluster(ctx, "prod", magnum.ResizeRequest{NodeCount: 2, NodeGroup: "nope"})
+	assert.True(t, errors.Is(err, errdefs.ErrNotFound), "an unknown group is not found: %v", err)
+	_, err = e.m.UpgradeCluster(ctx, "prod", magnum.UpgradeRequest{ClusterTemplate: "k8s", NodeGroup: "gpu"})
+	assert.True(t, errors.Is(err, errdefs.ErrConflict), "%v", err)
+}

@@ -56,11 +56,12 @@ func (m *Manager) UpgradeCluster(ctx context.Context, ident string, r UpgradeReq
 	if r.NodeGroup != "" {
 		g, err := m.store.FindNodeGroup(ctx, c.UUID, r.NodeGroup)
 		if err != nil {
-			return nil, &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resCluster, ID: c.UUID, Field: "nodegroup",
-				Reason: fmt.Sprintf("node group %q not found", r.NodeGroup), Err: err}
+			return nil, errdefs.WithResource(err, resNodeGroup, r.NodeGroup)
 		}
 		if !g.IsDefault {
-			return nil, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: resNodeGroup, ID: g.UUID, Field: "nodegroup",
+			// Magnum's InvalidClusterTemplateForUpgrade: such a group may
+			// only "upgrade" to the cluster's own template.
+			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID, Field: "nodegroup",
 				Reason: "non-default node groups follow the cluster's template and cannot be upgraded on their own"}
 		}
 	}
