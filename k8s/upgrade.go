@@ -28,10 +28,9 @@ type UpgradeCheck struct {
 }
 
 // ValidateUpgrade implements heat.UpgradeStackDriver: CheckUpgrade with
-// every rule. heat.Backend's Upgrade calls it before UpgradeStack, so a
-// rollback that downgrades needs the Manager to call UpgradeStack itself
-// (after CheckUpgrade with Rollback) until driver.Upgrade can say it is
-// a rollback.
+// every rule. Call it before an upgrade, not before a rollback (the
+// Manager skips it then); UpgradeStack itself applies only the rules a
+// rollback keeps, so the same update serves both directions.
 func (d *Driver) ValidateUpgrade(req *driver.Request) error {
 	return d.CheckUpgrade(req, UpgradeCheck{})
 }
@@ -300,9 +299,9 @@ func compareVersions(a, b []int) int {
 // first. Stacks created before these templates (without the policies and
 // the dependency) need a full template update first.
 //
-// It does not apply the direction rules: heat.Backend calls
-// ValidateUpgrade first; a rollback (back to the previous template) is
-// the same update after CheckUpgrade with Rollback. req.Nodes must be
+// It applies CheckUpgrade's rules with Rollback (not the direction
+// rules: the caller runs ValidateUpgrade before an upgrade, and a
+// rollback — back to the previous template — is the same update). req.Nodes must be
 // the cluster's node access (trustee, URLs): node_env carries them.
 // Rollback of Heat's own update follows req.Rollback.
 func (d *Driver) UpgradeStack(req *driver.Request) (heat.UpdateRequest, error) {
