@@ -59,3 +59,24 @@ func TestClusterConfigPerCOE(t *testing.T) {
 	_, err = e.m.ClusterConfig(ctx, "mesos", certs.KubeconfigOptions{})
 	assert.True(t, errors.Is(err, errdefs.ErrUnsupported), "%v", err)
 }
+
+// TestSeedMesosTemplate creates the seed's Mesos template verbatim: the
+// hyphenated rexray-preempt label is stored under the driver's name, and a
+// cluster of it builds.
+func TestSeedMesosTemplate(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	tpl, err := e.m.CreateClusterTemplate(ctx, &template.ClusterTemplate{
+		Name: "mesos-seed", COE: "mesos", ImageID: "ubuntu-mesos", KeyPairID: "testkey", ExternalNetworkID: "public",
+		DNSNameServer: "8.8.8.8", FlavorID: "m1.magnum", MasterFlavorID: "m1.magnum", DockerVolumeSize: 4,
+		TLSDisabled: true, VolumeDriver: "rexray", Labels: map[string]string{"rexray-preempt": "true"},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"rexray_preempt": "true"}, map[string]string(tpl.Labels))
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "mesos", ClusterTemplate: "mesos-seed",
+		Labels: map[string]string{"mesos-slave-work-dir": "/var/lib/mesos"}, MergeLabels: true})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	assert.Equal(t, "true", c.Labels["rexray_preempt"])
+	assert.NotEmpty(t, c.APIAddress)
+}

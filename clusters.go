@@ -56,6 +56,7 @@ func (m *Manager) CreateCluster(ctx context.Context, req *ClusterRequest) (*clus
 	if err != nil {
 		return nil, err
 	}
+	c.Labels = m.canonicalLabels(t.COE, c.Labels, "cluster "+c.Name)
 	d, err := m.clusterDriver(t)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/labels"
 	"github.com/gomagnum/magnum/patch"
 	"github.com/gomagnum/magnum/policy"
 	"github.com/gomagnum/magnum/store"
@@ -93,7 +94,29 @@ func (m *Manager) checkTemplate(t *template.ClusterTemplate) error {
 	} else if err == nil {
 		_, err = m.drivers.Lookup(driver.Tuple{ServerType: t.ServerType, OSDistro: t.ClusterDistro, COE: t.COE})
 	}
+	if err == nil {
+		t.Labels = m.canonicalLabels(t.COE, t.Labels, "template "+t.Name)
+	}
 	return errdefs.WithResource(err, resTemplate, t.Name)
+}
+
+// canonicalLabels renames the labels a COE accepts under other spellings
+// (Capabilities.LabelAliases, e.g. Mesos' rexray-preempt) to their
+// canonical names, so that what is stored and shown is what the driver
+// reads. Validation has already refused conflicting spellings.
+func (m *Manager) canonicalLabels(coe string, l labels.Labels, what string) labels.Labels {
+	caps, ok := m.drivers.Capabilities(coe)
+	if !ok {
+		return l
+	}
+	out, renamed, err := caps.CanonicalLabels(l)
+	if err != nil {
+		return l
+	}
+	for alias, name := range renamed {
+		m.log.Info("label renamed to the driver's name", "of", what, "label", alias, "as", name)
+	}
+	return out
 }
 
 // templateFilter is what the caller may see: its own templates and public

@@ -149,7 +149,7 @@ func (r *Registry) COEs() []string {
 // Capabilities implements template.Catalog: the union of the values the
 // COE's drivers accept, and the fields all of them require (a field only one
 // driver needs is that driver's to check when it builds a cluster). Label
-// validators of every driver of the COE all run.
+// validators of every driver of the COE all run; label aliases are merged.
 func (r *Registry) Capabilities(coe string) (template.Capabilities, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -171,6 +171,14 @@ func (r *Registry) Capabilities(coe string) (template.Capabilities, bool) {
 		caps.RequiredFields = slices.DeleteFunc(caps.RequiredFields, func(f string) bool { return !slices.Contains(c.RequiredFields, f) })
 		if c.ValidateLabels != nil {
 			caps.ValidateLabels = chain(caps.ValidateLabels, c.ValidateLabels)
+		}
+		for alias, name := range c.LabelAliases {
+			if _, taken := caps.LabelAliases[alias]; !taken {
+				if caps.LabelAliases == nil {
+					caps.LabelAliases = map[string]string{}
+				}
+				caps.LabelAliases[alias] = name // the first driver's spelling wins
+			}
 		}
 	}
 	return caps, found
