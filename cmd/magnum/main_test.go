@@ -132,7 +132,7 @@ func TestIssueFlowAcrossInvocations(t *testing.T) {
 		"--keypair", "testkey", "--external-network", "public", "--dns-nameserver", "8.8.8.8",
 		"--master-flavor", "m1.magnum", "--docker-volume-size", "4", "--tls-disabled", "--flavor", "m1.magnum",
 		"--coe", "mesos", "--volume-driver", "rexray", "--labels", "rexray-preempt=true")
-	assert.Contains(t, r.stdout, `{"rexray-preempt":"true"}`)
+	assert.Contains(t, r.stdout, `{"rexray_preempt":"true"}`, "the seed's spelling, stored under the driver's name")
 	assert.Contains(t, r.stderr, "using the simulated cloud", "says once that no cloud is configured")
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 
@@ -243,6 +243,42 @@ func TestIssueFlowAcrossInvocations(t *testing.T) {
 	c.jsonOf(&list, "cluster-template-list")
 	require.Len(t, list, 1)
 	assert.Equal(t, "mesos-cluster-template", list[0]["name"])
+}
+
+// TestSwarmAndMesosClusters builds a cluster of each of the other COEs and
+// gets the Swarm one's Docker configuration.
+func TestSwarmAndMesosClusters(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.stackTime = "100ms"
+	c.ok("cluster-template-create", "--name", "swarm", "--coe", "swarm", "--image", "fedora-atomic-latest",
+		"--keypair", "testkey", "--external-network", "public", "--flavor", "m1.small", "--labels", "swarm_strategy=binpack")
+	c.ok("cluster-template-create", "--name", "mesos", "--coe", "mesos", "--image", "ubuntu-mesos",
+		"--keypair", "testkey", "--external-network", "public", "--flavor", "m1.magnum", "--tls-disabled")
+	r := c.ok("cluster-create", "--name", "sw", "--cluster-template", "swarm", "--node-count", "2", "--wait")
+	assert.Contains(t, r.stderr, "sw: CREATE_COMPLETE")
+	r = c.ok("cluster-create", "--name", "me", "--cluster-template", "mesos", "--wait")
+	assert.Contains(t, r.stderr, "me: CREATE_COMPLETE")
+	var shown map[string]any
+	c.jsonOf(&shown, "cluster-show", "sw")
+	assert.Regexp(t, `^tcp://[0-9.]+:2376$`, shown["api_address"])
+	c.jsonOf(&shown, "cluster-show", "me")
+	assert.Regexp(t, `^http://[0-9.]+:8080$`, shown["api_address"])
+
+	r = c.ok("cluster-config", "sw", "--dir", "docker")
+	dir := filepath.Join(c.workDir, "docker")
+	assert.Contains(t, r.stdout, "export DOCKER_HOST=tcp://")
+	assert.Contains(t, r.stdout, "export DOCKER_CERT_PATH="+dir+"\n")
+	assert.Contains(t, r.stdout, "export DOCKER_TLS_VERIFY=1\n")
+	for _, f := range []string{"ca.pem", "cert.pem", "key.pem"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	assert.NoFileExists(t, filepath.Join(dir, "config"), "no kubeconfig for Docker")
+	r = c.run("cluster-config", "sw", "--dir", "docker")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "exists; use --force")
+	r = c.run("cluster-config", "me", "--dir", "mesos")
+	assert.NotEqual(t, 0, r.code, "Mesos has no client configuration")
 }
 
 func TestBadInputChangesNothing(t *testing.T) {

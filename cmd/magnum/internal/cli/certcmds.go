@@ -131,8 +131,23 @@ func runClusterConfig(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef(e.cmd, "--dir: %v", err)
 	}
-	names := []string{certs.FileKubeconfig}
+	e.syncNow(ctx)
+	opts := certs.KubeconfigOptions{}
 	if f.outputCerts {
+		opts.Dir = dir
+	}
+	cc, err := e.m.ClusterConfig(e.as(ctx), args[0], opts)
+	if err != nil {
+		return err
+	}
+	// Kubernetes: the kubeconfig, and with --output-certs the PEM files it
+	// refers to. Docker (Swarm): the PEM files DOCKER_CERT_PATH names.
+	docker := cc.DockerHost != ""
+	var names []string
+	if !docker {
+		names = append(names, certs.FileKubeconfig)
+	}
+	if cc.Bundle != nil && (f.outputCerts || docker) {
 		names = append(names, certs.FileCA, certs.FileCert, certs.FileKey)
 	}
 	if !f.force {
@@ -145,20 +160,14 @@ func runClusterConfig(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	e.syncNow(ctx)
-	opts := certs.KubeconfigOptions{}
-	if f.outputCerts {
-		opts.Dir = dir
+	var extra map[string][]byte
+	if !docker {
+		extra = map[string][]byte{certs.FileKubeconfig: cc.Kubeconfig}
 	}
-	cc, err := e.m.ClusterConfig(e.as(ctx), args[0], opts)
-	if err != nil {
-		return err
-	}
-	extra := map[string][]byte{certs.FileKubeconfig: cc.Kubeconfig}
 	switch {
-	case f.outputCerts && cc.Bundle != nil:
+	case cc.Bundle != nil && (f.outputCerts || docker):
 		err = cc.Bundle.WriteFiles(dir, extra)
-	default:
+	case !docker:
 		if err = os.MkdirAll(dir, 0o700); err == nil {
 			err = writeFile0600(filepath.Join(dir, certs.FileKubeconfig), cc.Kubeconfig)
 		}
@@ -166,10 +175,19 @@ func runClusterConfig(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("writing the cluster config: %w", err)
 	}
-	path := filepath.Join(dir, certs.FileKubeconfig)
-	if e.g.format == "json" {
-		return printJSON(e.io.Stdout, map[string]string{"KUBECONFIG": path})
+	vars, err := cc.Env(dir)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(e.io.Stdout, "export KUBECONFIG=%s\n", shellQuote(path))
+	if e.g.format == "json" {
+		out := map[string]string{}
+		for _, v := range vars {
+			out[v.Name] = v.Value
+		}
+		return printJSON(e.io.Stdout, out)
+	}
+	for _, v := range vars {
+		fmt.Fprintf(e.io.Stdout, "export %s=%s\n", v.Name, shellQuote(v.Value))
+	}
 	return nil
 }
