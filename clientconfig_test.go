@@ -1,7 +1,15 @@
 package magnum_test
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -12,6 +20,7 @@ import (
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/swarm"
 	"github.com/gomagnum/magnum/template"
 )
 
@@ -79,4 +88,31 @@ func TestSeedMesosTemplate(t *testing.T) {
 	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
 	assert.Equal(t, "true", c.Labels["rexray_preempt"])
 	assert.NotEmpty(t, c.APIAddress)
+}
+
+// TestDefaultCertPolicyServesSwarmManagers: the Manager's default policy
+// lets a Swarm cluster's nodes get the manager certificate with client
+// and server usage (it drives the nodes' engines and serves the API).
+func TestDefaultCertPolicyServesSwarmManagers(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, &template.ClusterTemplate{Name: "swarm", COE: "swarm", ImageID: "fedora-atomic-latest",
+		KeyPairID: "testkey", ExternalNetworkID: "public", FlavorID: "m1.small"})
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "sw", ClusterTemplate: "swarm"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: swarm.ManagerCommonName}, IPAddresses: []net.IP{net.ParseIP("10.0.0.5")}}, key)
+	require.NoError(t, err)
+	cert, err := e.m.Certs().SignCSR(context.Background(), certs.SignRequest{
+		Cluster:   certs.Cluster{UUID: c.UUID, Name: c.Name},
+		Requester: certs.Requester{UserID: "trustee-1", Trustee: true},
+		CSR:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+	})
+	require.NoError(t, err)
+	assert.Contains(t, cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth)
+	assert.Contains(t, cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
 }

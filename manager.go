@@ -63,7 +63,7 @@ type Config struct {
 	// implements it. Nil: not checked.
 	Resources ResourceChecker
 	// Certs keeps the clusters' certificate authorities. Nil: an in-memory
-	// certs.Manager, which does not survive the process — pass one over
+	// certs.Manager with DefaultCertPolicy, which does not survive the process — pass one over
 	// durable storage (sqlstore.RecordTable) in production.
 	Certs *certs.Manager
 	// Nodes is how cluster nodes reach back: the certificate API's URL,
@@ -146,6 +146,17 @@ type Manager struct {
 	hostName  string
 }
 
+// DefaultCertPolicy is the certificate policy the built-in drivers' nodes
+// need: certs.DefaultPolicy, with client usage for the trustee's Swarm
+// manager certificate (swarm.ManagerCommonName), which serves the Docker
+// API and drives the nodes' engines with one certificate. Kubernetes nodes
+// need nothing more (list "kubernetes" in TrusteeClientNames for kubectl
+// logs/exec; see package k8s). Programs that make their own certs.Manager
+// pass it, or their own policy, in certs.Config.Policy.
+func DefaultCertPolicy() certs.Policy {
+	return certs.DefaultPolicy{TrusteeClientNames: []string{swarm.ManagerCommonName}}
+}
+
 // DefaultDrivers returns a new registry of the built-in drivers: Kubernetes
 // on Fedora Atomic and CoreOS, Docker Swarm, and Mesos.
 func DefaultDrivers() (*driver.Registry, error) {
@@ -194,7 +205,7 @@ func New(cfg Config) (*Manager, error) {
 		m.newName = randomName
 	}
 	if m.certs == nil {
-		cm, err := certs.New(certs.Config{})
+		cm, err := certs.New(certs.Config{Policy: DefaultCertPolicy()})
 		if err != nil {
 			return nil, err
 		}

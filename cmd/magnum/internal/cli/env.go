@@ -76,7 +76,7 @@ func (e *env) open(ctx context.Context) error {
 	}
 	e.store = st
 	e.closers = append(e.closers, st.Close)
-	cm, err := certs.New(certs.Config{Storage: certs.NewSealedStorage(st.Records("certs"), keys)})
+	cm, err := certs.New(certs.Config{Storage: certs.NewSealedStorage(st.Records("certs"), keys), Policy: magnum.DefaultCertPolicy()})
 	if err != nil {
 		return err
 	}
