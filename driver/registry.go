@@ -3,6 +3,7 @@ package driver
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -253,5 +254,6 @@ func cloneInfo(i Info) Info {
 	c.NetworkDrivers = slices.Clone(c.NetworkDrivers)
 	c.VolumeDrivers = slices.Clone(c.VolumeDrivers)
 	c.RequiredFields = slices.Clone(c.RequiredFields)
+	c.LabelAliases = maps.Clone(c.LabelAliases)
 	return i
 }
