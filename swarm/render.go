@@ -202,11 +202,11 @@ func prepare(req *driver.Request, full bool) (heat.Inputs, time.Duration, error)
 		}
 	}
 	return heat.Inputs{
-		Template: templateAttrs(req.Template),
-		Cluster:  clusterAttrs(c),
+		Template: heat.TemplateAttrs(req.Template),
+		Cluster:  heat.ClusterAttrs(c),
 		NodeGroups: map[string]heat.Attributes{
-			ngMaster: groupAttrs(master),
-			ngWorker: groupAttrs(worker),
+			ngMaster: heat.GroupAttrs(master),
+			ngWorker: heat.GroupAttrs(worker),
 		},
 		Labels: lbls,
 		Extra:  extra,

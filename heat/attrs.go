@@ -1,13 +1,13 @@
-package mesos
+package heat
 
 import (
 	"github.com/gomagnum/magnum/cluster"
-	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/template"
 )
 
-// The adapters below expose the models to the definition by Magnum field
-// name. As in Magnum, an empty string, a zero number or a nil pointer is
+// TemplateAttrs, ClusterAttrs and GroupAttrs expose the models to a
+// Definition's mappings by Magnum's field names, the same for every
+// driver. As in Magnum, an empty string, a zero number or a nil pointer is
 // "not set", so the next source of a mapping applies.
 
 func setString(s string) (any, bool) { return s, s != "" }
@@ -20,8 +20,12 @@ func setBool(b *bool) (any, bool) {
 	return *b, true
 }
 
-func templateAttrs(t *template.ClusterTemplate) heat.Attributes {
-	return heat.AttrFunc(func(name string) (any, bool) {
+// TemplateAttrs exposes a cluster template: external_network_id,
+// image_id, keypair_id, flavor_id, master_flavor_id, fixed_network,
+// fixed_subnet, dns_nameserver, network_driver, docker_volume_size,
+// tls_disabled, master_lb_enabled and floating_ip_enabled.
+func TemplateAttrs(t *template.ClusterTemplate) Attributes {
+	return AttrFunc(func(name string) (any, bool) {
 		switch name {
 		case "external_network_id":
 			return setString(t.ExternalNetworkID)
@@ -54,8 +58,12 @@ func templateAttrs(t *template.ClusterTemplate) heat.Attributes {
 	})
 }
 
-func clusterAttrs(c *cluster.Cluster) heat.Attributes {
-	return heat.AttrFunc(func(name string) (any, bool) {
+// ClusterAttrs exposes a cluster: uuid, keypair, fixed_network,
+// fixed_subnet, flavor_id, master_flavor_id, docker_volume_size,
+// master_lb_enabled and floating_ip_enabled (the last two only when the
+// cluster overrides its template).
+func ClusterAttrs(c *cluster.Cluster) Attributes {
+	return AttrFunc(func(name string) (any, bool) {
 		switch name {
 		case "uuid":
 			return setString(c.UUID)
@@ -80,10 +88,10 @@ func clusterAttrs(c *cluster.Cluster) heat.Attributes {
 	})
 }
 
-// groupAttrs exposes a node group. node_count is always set (0 minions is
-// a valid count).
-func groupAttrs(g *cluster.NodeGroup) heat.Attributes {
-	return heat.AttrFunc(func(name string) (any, bool) {
+// GroupAttrs exposes a node group: node_count (always set: zero nodes is
+// a valid count), image_id, flavor_id and docker_volume_size.
+func GroupAttrs(g *cluster.NodeGroup) Attributes {
+	return AttrFunc(func(name string) (any, bool) {
 		switch name {
 		case "node_count":
 			return g.NodeCount, true
