@@ -216,7 +216,7 @@ func (gr *groupRequest) inputs(env envMode, join *ClusterJoin) (heat.Inputs, tim
 		return heat.Inputs{}, 0, err
 	}
 	inputs := p.inputs
-	inputs.NodeGroups = map[string]heat.Attributes{ngWorker: groupAttrs(&g)}
+	inputs.NodeGroups = map[string]heat.Attributes{ngWorker: heat.GroupAttrs(&g)}
 	extra := inputs.Extra
 	delete(extra, extraMasterEnv)
 	extra[extraNamePrefix] = groupNamePrefix(in.Cluster, &g)

@@ -280,11 +280,11 @@ func (in *Input) prepare(env envMode) (*prepared, error) {
 	}
 	return &prepared{
 		inputs: heat.Inputs{
-			Template: templateAttrs(in.Template),
-			Cluster:  clusterAttrs(in.Cluster),
+			Template: heat.TemplateAttrs(in.Template),
+			Cluster:  heat.ClusterAttrs(in.Cluster),
 			NodeGroups: map[string]heat.Attributes{
-				ngMaster: groupAttrs(master),
-				ngWorker: groupAttrs(worker),
+				ngMaster: heat.GroupAttrs(master),
+				ngWorker: heat.GroupAttrs(worker),
 			},
 			Labels: lbls,
 			Extra:  extra,
