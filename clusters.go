@@ -545,9 +545,8 @@ func (m *Manager) resize(ctx context.Context, c *cluster.Cluster, r ResizeReques
 			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID,
 				Reason: "an upgrade to template " + x.UpgradeTemplateID + " is unfinished; retry or roll it back first"}
 		}
-		if busy := inProgressGroup(gs); busy != nil {
-			return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: busy.UUID,
-				Reason: fmt.Sprintf("node group %s is %s; wait until it settles", busy.Name, busy.Status)}
+		if err := groupsSettled(gs); err != nil {
+			return nil, err
 		}
 		prev := x.Status
 		x.NodeCount = r.NodeCount + extraWorkers(gs, "")

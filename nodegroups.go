@@ -93,13 +93,40 @@ func checkGroupOp(c *cluster.Cluster, groups []*cluster.NodeGroup) error {
 		return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resCluster, ID: c.UUID,
 			Reason: fmt.Sprintf("the cluster is %s; wait until it settles", c.Status)}
 	}
-	for _, g := range groups {
-		if g.Status.InProgress() {
-			return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID,
-				Reason: fmt.Sprintf("node group %s is %s; wait until it settles", g.Name, g.Status)}
-		}
+	return groupsSettled(groups)
+}
+
+// groupsSettled is an ErrConflict naming a non-default group with an
+// operation under way, or nil. (The default groups follow the cluster's
+// status, which the callers check themselves.)
+func groupsSettled(groups []*cluster.NodeGroup) error {
+	if g := inProgressGroup(groups); g != nil {
+		return groupBusy(g)
 	}
 	return nil
+}
+
+func groupBusy(g *cluster.NodeGroup) error {
+	return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID,
+		Reason: fmt.Sprintf("node group %s is %s; wait until it settles", g.Name, g.Status)}
+}
+
+// groupEnv loads what a node-group operation on c needs: its template,
+// its driver's node-group ability and its groups.
+func (m *Manager) groupEnv(ctx context.Context, c *cluster.Cluster) (*template.ClusterTemplate, driver.NodeGroupDriver, []*cluster.NodeGroup, error) {
+	t, err := m.store.GetTemplate(ctx, c.ClusterTemplateID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := m.nodeGroupDriver(t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	groups, err := m.groups(ctx, c.UUID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return t, d, groups, nil
 }
 
 // extraWorkers counts the nodes of the non-default worker groups: the
@@ -220,15 +247,7 @@ func (m *Manager) CreateNodeGroup(ctx context.Context, clusterIdent string, r *N
 	if r == nil {
 		return nil, errdefs.Invalid("nodegroup", "no request given")
 	}
-	t, err := m.store.GetTemplate(ctx, c.ClusterTemplateID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := m.nodeGroupDriver(t)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := m.groups(ctx, c.UUID)
+	t, d, groups, err := m.groupEnv(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -517,8 +536,7 @@ func (m *Manager) UpdateNodeGroup(ctx context.Context, clusterIdent, groupIdent 
 		return nil, err
 	}
 	if g.Status.InProgress() {
-		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID,
-			Reason: fmt.Sprintf("node group %s is %s; wait until it settles", g.Name, g.Status)}
+		return nil, groupBusy(g)
 	}
 	ng := g.Clone()
 	changed, err := patch.Apply(ng, ops, patch.NodeGroupRules())
@@ -540,15 +558,7 @@ func (m *Manager) UpdateNodeGroup(ctx context.Context, clusterIdent, groupIdent 
 		return nil, errdefs.WithResource(err, resNodeGroup, groupIdent)
 	}
 	if !g.IsDefault && (slices.Contains(changed, "node_labels") || slices.Contains(changed, "node_taints")) {
-		t, err := m.store.GetTemplate(ctx, c.ClusterTemplateID)
-		if err != nil {
-			return nil, err
-		}
-		d, err := m.nodeGroupDriver(t)
-		if err != nil {
-			return nil, err
-		}
-		groups, err := m.groups(ctx, c.UUID)
+		t, d, groups, err := m.groupEnv(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -581,8 +591,7 @@ func (m *Manager) resizeGroup(ctx context.Context, c *cluster.Cluster, g *cluste
 		return nil, err
 	}
 	if g.Status.InProgress() {
-		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: g.UUID,
-			Reason: fmt.Sprintf("node group %s is %s; wait until it settles", g.Name, g.Status)}
+		return nil, groupBusy(g)
 	}
 	if err := errors.Join(checkBounds(g, r.NodeCount)...); err != nil {
 		return nil, errdefs.WithResource(err, resNodeGroup, g.Name)

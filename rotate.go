@@ -59,9 +59,8 @@ func (m *Manager) RotateCA(ctx context.Context, ident string) (*cluster.Cluster,
 	if err != nil {
 		return nil, err
 	}
-	if busy := inProgressGroup(groups); busy != nil {
-		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: busy.UUID,
-			Reason: fmt.Sprintf("node group %s is %s; wait until it settles", busy.Name, busy.Status)}
+	if err := groupsSettled(groups); err != nil {
+		return nil, err
 	}
 	staged, err := m.certs.StageRotation(ctx, m.certCluster(c))
 	if err != nil {

@@ -142,9 +142,8 @@ func (m *Manager) UpgradeCluster(ctx context.Context, ident string, r UpgradeReq
 	if err != nil {
 		return nil, err
 	}
-	if busy := inProgressGroup(groups); busy != nil {
-		return nil, &errdefs.Error{Kind: errdefs.ErrConflict, Resource: resNodeGroup, ID: busy.UUID,
-			Reason: fmt.Sprintf("node group %s is %s; wait until it settles", busy.Name, busy.Status)}
+	if err := groupsSettled(groups); err != nil {
+		return nil, err
 	}
 	req := m.request(from, c, groups)
 	req.Upgrade = &driver.Upgrade{To: to, MaxBatchSize: r.MaxBatchSize}
