@@ -253,11 +253,9 @@ func (d *stackDriver) clusterStack(ctx context.Context, req *driver.Request) (st
 	return d.stackID(ctx, req.Cluster.UUID, req.Cluster.StackID, req.Name)
 }
 
+// Resize sends the driver's scale update. When no nodes are named and the
+// driver is a NodeChooser, it picks them first from the stack's members.
 func (d *stackDriver) Resize(ctx context.Context, req *driver.Request) error {
-	upd, err := d.ScaleStack(req)
-	if err != nil {
-		return err
-	}
 	id, err := d.clusterStack(ctx, req)
 	if err != nil {
 		return err
@@ -265,6 +263,25 @@ func (d *stackDriver) Resize(ctx context.Context, req *driver.Request) error {
 	if id == "" {
 		return &errdefs.Error{Kind: errdefs.ErrConflict, Resource: "cluster", ID: req.Cluster.UUID,
 			Reason: "the cluster has no stack to resize"}
+	}
+	if nc, ok := d.StackDriver.(NodeChooser); ok && len(req.NodesToRemove) == 0 {
+		s, err := d.b.orch.GetStack(ctx, id, true)
+		if err != nil {
+			return fmt.Errorf("heat: read stack %s: %w", id, err)
+		}
+		nodes, err := nc.ChooseNodesToRemove(ctx, req, s)
+		if err != nil {
+			return err
+		}
+		if len(nodes) > 0 {
+			r := *req
+			r.NodesToRemove = nodes
+			req = &r
+		}
+	}
+	upd, err := d.ScaleStack(req)
+	if err != nil {
+		return err
 	}
 	if err := d.b.orch.UpdateStack(ctx, id, upd); err != nil {
 		return fmt.Errorf("heat: resize stack %s: %w", id, err)

@@ -54,6 +54,19 @@ type CARotationStackDriver interface {
 	RotateCAStack(req *driver.Request) (UpdateRequest, error)
 }
 
+// NodeChooser is a StackDriver that picks the nodes a shrinking resize
+// removes when the caller named none (Magnum's scale manager: nodes
+// without workloads first). The Backend asks it before ScaleStack.
+type NodeChooser interface {
+	StackDriver
+	// ChooseNodesToRemove returns the nodes (as ScaleStack takes them in
+	// req.NodesToRemove) to remove so that the worker group reaches its
+	// count in req.NodeGroups, given the cluster's stack read with its
+	// outputs. Empty: no preference (Heat removes the newest). It should
+	// not fail for an unreachable cluster; only ctx's end is an error.
+	ChooseNodesToRemove(ctx context.Context, req *driver.Request, s *Stack) ([]string, error)
+}
+
 // unsupported is the error of an ability sd lacks.
 func unsupported(sd StackDriver, what string) error {
 	return &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: "driver", ID: sd.Info().Name,

@@ -1,6 +1,8 @@
 package mesos
 
 import (
+	"context"
+
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/heat"
 )
@@ -51,4 +53,31 @@ func (d *Driver) ScaleStack(req *driver.Request) (heat.UpdateRequest, error) {
 // StackFeatures implements heat.StackDriver with Features.
 func (d *Driver) StackFeatures(req *driver.Request) (heat.Features, error) {
 	return d.Features(d.input(req))
+}
+
+// The Driver chooses the slaves a shrinking resize removes.
+var _ heat.NodeChooser = (*Driver)(nil)
+
+// ChooseNodesToRemove implements heat.NodeChooser with
+// ChooseSlavesToRemove: slaves without Marathon tasks go first, as the
+// cluster's Marathon (its api_address) tells; when it cannot be read, or
+// the stack's members cannot, the choice is left to Heat (the newest go).
+func (d *Driver) ChooseNodesToRemove(ctx context.Context, req *driver.Request, s *heat.Stack) ([]string, error) {
+	in := d.input(req)
+	_, worker := in.groups()
+	slaves, err := Slaves(s)
+	if err != nil || worker == nil {
+		return nil, nil
+	}
+	sd := ScaleDown{Slaves: slaves, Count: worker.NodeCount}
+	if req.Cluster != nil && req.Cluster.APIAddress != "" {
+		if mc, err := NewMarathonClient(req.Cluster.APIAddress, MarathonOptions{}); err == nil {
+			sd.Tasks = mc
+		}
+	}
+	nodes, err := ChooseSlavesToRemove(ctx, sd)
+	if err != nil && ctx.Err() == nil {
+		return nil, nil // a choice that cannot be made is Heat's
+	}
+	return nodes, err
 }

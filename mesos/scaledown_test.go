@@ -10,9 +10,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
 	"github.com/gomagnum/magnum/mesos"
+	"github.com/gomagnum/magnum/template"
 )
 
 type taskCounts struct {
@@ -151,4 +154,35 @@ func TestParseTasks(t *testing.T) {
 	got, err := mesos.ParseTasks([]byte(`{}`))
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// TestChooseNodesToRemove: the driver, asked by the Heat backend before a
+// shrinking resize, reads the cluster's Marathon and picks the idle slave;
+// without a reachable Marathon it leaves the choice to Heat.
+func TestChooseNodesToRemove(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"tasks": [{"id": "a.1", "host": "10.0.0.5"}, {"id": "b.1", "host": "10.0.0.7"}]}`))
+	}))
+	defer srv.Close()
+	d := mesos.New()
+	req := &driver.Request{
+		Template: &template.ClusterTemplate{COE: mesos.COE, ImageID: "ubuntu-mesos", ClusterDistro: "ubuntu"},
+		Cluster:  &cluster.Cluster{UUID: "c1", APIAddress: srv.URL, NodeCount: 2, MasterCount: 1},
+		NodeGroups: []*cluster.NodeGroup{
+			{Name: "default-master", Role: cluster.RoleMaster, IsDefault: true, NodeCount: 1},
+			{Name: "default-worker", Role: cluster.RoleWorker, IsDefault: true, NodeCount: 2},
+		},
+	}
+	got, err := d.ChooseNodesToRemove(context.Background(), req, slaveStack())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"srv-2"}, got, "the slave without tasks (10.0.0.6)")
+
+	srv.Close()
+	got, err = d.ChooseNodesToRemove(context.Background(), req, slaveStack())
+	require.NoError(t, err)
+	assert.Empty(t, got, "Marathon unreachable: Heat chooses")
+	req.NodeGroups[1].NodeCount = 3
+	got, err = d.ChooseNodesToRemove(context.Background(), req, slaveStack())
+	require.NoError(t, err)
+	assert.Empty(t, got, "not shrinking")
 }
