@@ -386,3 +386,21 @@ func TestNodeGroupPatchChecksTaints(t *testing.T) {
 	_, err = e.m.UpgradeCluster(ctx, "prod", magnum.UpgradeRequest{ClusterTemplate: "k8s", NodeGroup: "gpu"})
 	assert.True(t, errors.Is(err, errdefs.ErrConflict), "%v", err)
 }
+
+// TestProgress counts a cluster's stack resources while it is built and
+// once it is complete.
+func TestProgress(t *testing.T) {
+	e := newCloudEnv(t, magnum.Config{DefaultCaller: &alice})
+	ctx := as(alice)
+	_, err := e.m.CreateClusterTemplate(ctx, fakeK8sTemplate("k8s"))
+	require.NoError(t, err)
+	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s"})
+	require.NoError(t, err)
+	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	p, err := e.m.Progress(ctx, "prod")
+	require.NoError(t, err)
+	assert.Positive(t, p.Total)
+	assert.Equal(t, p.Total, p.Done, "a complete stack has every resource complete")
+	_, err = e.m.Progress(ctx, "nope")
+	assert.True(t, errors.Is(err, errdefs.ErrNotFound), "%v", err)
+}

@@ -315,3 +315,27 @@ func (o *upgradeOps) Upgrade(ctx context.Context, req *driver.Request) error {
 	}
 	return nil
 }
+
+var _ driver.ProgressReporter = (*stackDriver)(nil)
+
+// Progress counts the resources of the cluster's stack (or of req.Group's)
+// that finished the current action. Orchestrators that cannot count
+// answer ErrUnsupported.
+func (d *stackDriver) Progress(ctx context.Context, req *driver.Request) (driver.Progress, error) {
+	pr, ok := d.b.orch.(ProgressReader)
+	if !ok {
+		return driver.Progress{}, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: "orchestrator", Reason: "the orchestrator cannot count resources"}
+	}
+	var id string
+	var err error
+	if req.Group != nil {
+		id, err = d.stackID(ctx, req.Group.UUID, req.Group.StackID, req.Name)
+	} else {
+		id, err = d.clusterStack(ctx, req)
+	}
+	if err != nil || id == "" {
+		return driver.Progress{}, err
+	}
+	p, err := pr.StackProgress(ctx, id)
+	return driver.Progress(p), err
+}

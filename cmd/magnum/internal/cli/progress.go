@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/gomagnum/magnum"
 	"github.com/gomagnum/magnum/cluster"
+	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
 )
@@ -93,17 +95,29 @@ func (e *env) pollInterval() time.Duration {
 }
 
 // follow syncs and prints a progress line at every change of the
-// cluster's status until it is no longer in progress; Ctrl-C stops the
-// waiting, never the operation. It returns the settled cluster (nil once
-// deleted), and an error when it settled in a failed status.
+// cluster's status until it is no longer in progress; on a terminal the
+// current line is redrawn with the stack's resources complete / total and
+// the time elapsed. Ctrl-C stops the waiting, never the operation. It
+// returns the settled cluster (nil once deleted), and an error when it
+// settled in a failed status.
 func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error) {
 	wctx, cancel := e.interruptContext(ctx)
 	defer cancel()
 	start := time.Now()
+	out := e.progressOut()
+	live := isTerminal(out)
 	var last string
 	name := ident
 	t := time.NewTicker(e.pollInterval())
 	defer t.Stop()
+	redrawn := false
+	endLive := func() {
+		if redrawn {
+			fmt.Fprint(out, "\n")
+			redrawn = false
+		}
+	}
+	defer endLive()
 	for first := true; ; first = false {
 		if !first {
 			if err := e.m.SyncOnce(wctx); err != nil && e.g.debug && wctx.Err() == nil {
@@ -113,7 +127,8 @@ func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error
 		c, err := e.m.GetCluster(e.as(ctx), ident)
 		switch {
 		case errors.Is(err, errdefs.ErrNotFound):
-			fmt.Fprintf(e.progressOut(), "[%7s] %s: deleted\n", since(start), name)
+			endLive()
+			fmt.Fprintf(out, "[%7s] %s: deleted\n", since(start), name)
 			return nil, nil
 		case err != nil:
 			return nil, err
@@ -123,8 +138,21 @@ func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error
 		if c.StatusReason != "" {
 			line += " (" + c.StatusReason + ")"
 		}
-		if line != last {
-			fmt.Fprintf(e.progressOut(), "[%7s] %s: %s\n", since(start), c.Name, line)
+		switch {
+		case live && c.Status.InProgress():
+			var p *driver.Progress
+			if got, err := e.m.Progress(e.as(wctx), c.UUID); err == nil && got.Total > 0 {
+				p = &got
+			}
+			if line != last {
+				endLive()
+			}
+			fmt.Fprintf(out, "\r\033[K%s", progressLine(time.Since(start), c.Name, string(c.Status), p))
+			redrawn = true
+			last = line
+		case line != last:
+			endLive()
+			fmt.Fprintf(out, "[%7s] %s: %s\n", since(start), c.Name, line)
 			last = line
 		}
 		if !c.Status.InProgress() {
@@ -145,6 +173,26 @@ func (e *env) follow(ctx context.Context, ident string) (*cluster.Cluster, error
 	}
 }
 
+// progressLine is the live line of a wait on a terminal: elapsed time,
+// cluster, status, and the resources complete / total when known.
+func progressLine(elapsed time.Duration, name, status string, p *driver.Progress) string {
+	s := fmt.Sprintf("[%7s] %s: %s", elapsed.Round(time.Second), name, status)
+	if p != nil {
+		s += fmt.Sprintf("  resources %d/%d", p.Done, p.Total)
+	}
+	return s
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // progressOut is where progress lines go: stderr, so stdout stays the
 // command's result (the demo shows them on stdout).
 func (e *env) progressOut() io.Writer {
@@ -152,4 +200,14 @@ func (e *env) progressOut() io.Writer {
 		return e.progress
 	}
 	return e.io.Stderr
+}
+
+// StackProgress passes the wrapped orchestrator's resource counting on,
+// when it has it, so the live display sees through the wrapper.
+func (t *trackedOrchestrator) StackProgress(ctx context.Context, id string) (heat.ResourceProgress, error) {
+	pr, ok := t.Orchestrator.(heat.ProgressReader)
+	if !ok {
+		return heat.ResourceProgress{}, &errdefs.Error{Kind: errdefs.ErrUnsupported, Resource: "orchestrator", Reason: "cannot count resources"}
+	}
+	return pr.StackProgress(ctx, id)
 }
