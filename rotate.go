@@ -128,7 +128,56 @@ func (m *Manager) sendRotation(ctx context.Context, c *cluster.Cluster, groups [
 		}
 		req.Nodes.CACerts[string(ct)] = certs.CertificatePEM(ca)
 	}
-	return rot.RotateCA(ctx, req)
+	if err := rot.RotateCA(ctx, req); err != nil {
+		return err
+	}
+	// The node groups' stacks get the new CAs too; sync waits for them
+	// before the switch (groupsRotated).
+	var errs []error
+	for _, g := range groups {
+		if g.IsDefault {
+			continue
+		}
+		greq := m.groupRequest(req.Template, c, groups, g)
+		greq.Nodes, greq.PreviousCACerts = req.Nodes, req.PreviousCACerts
+		if err := rot.RotateCA(ctx, greq); err != nil {
+			errs = append(errs, fmt.Errorf("node group %s: %w", g.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// groupsRotated reports whether the stacks of c's node groups have
+// settled after a rotation (done), and the failures among them.
+func (m *Manager) groupsRotated(ctx context.Context, c *cluster.Cluster, d driver.ClusterDriver) (done bool, failed []string, err error) {
+	groups, err := m.groups(ctx, c.UUID)
+	if err != nil {
+		return false, nil, err
+	}
+	var targets []driver.Target
+	for _, g := range groups {
+		if !g.IsDefault {
+			targets = append(targets, driver.Target{ClusterID: g.UUID, Ref: g.StackID, Name: GroupStackName(c, g)})
+		}
+	}
+	if len(targets) == 0 {
+		return true, nil, nil
+	}
+	obs, err := d.Observer().Observe(ctx, targets)
+	if err != nil {
+		return false, nil, err
+	}
+	for _, g := range groups {
+		o, ok := obs[g.UUID]
+		switch {
+		case g.IsDefault || !ok || o.Gone:
+		case o.Status.InProgress():
+			return false, nil, nil
+		case o.Status.Failed():
+			failed = append(failed, g.Name+": "+o.Reason)
+		}
+	}
+	return true, failed, nil
 }
 
 // failRotationIfFinal ends a rotation the cloud refused for good: the

@@ -55,10 +55,17 @@ func TestCARotation(t *testing.T) {
 	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s", NodeCount: intp(2)})
 	require.NoError(t, err)
 	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	_, err = e.m.CreateNodeGroup(ctx, "prod", &magnum.NodeGroupRequest{Name: "extra"})
+	require.NoError(t, err)
+	c, groups := syncGroups(t, e, ctx, c.UUID, cluster.UpdateComplete)
+	extra := groups["extra"]
+	require.NotNil(t, extra)
 	oldPEM, err := e.m.ClusterCA(ctx, "prod", "")
 	require.NoError(t, err)
 	oldCA := parsePEMCert(t, oldPEM)
 	servers := e.cloud.Heat().ServerIDs(c.StackID)
+	groupServers := e.cloud.Heat().ServerIDs(extra.StackID)
+	require.Len(t, groupServers, 1)
 
 	rc, err := e.m.RotateCA(ctx, "prod")
 	require.NoError(t, err)
@@ -83,6 +90,8 @@ func TestCARotation(t *testing.T) {
 	for _, id := range servers {
 		assert.NotContains(t, e.cloud.Heat().ServerIDs(c.StackID), id, "nodes were replaced with the new CAs")
 	}
+	assert.Equal(t, string(newPEM), stackParam(t, e, extra.StackID, "ca_cert"), "the node group's stack got the new CA too")
+	assert.NotEqual(t, groupServers, e.cloud.Heat().ServerIDs(extra.StackID), "and its nodes were replaced")
 	cfg, err := e.m.ClusterConfig(ctx, "prod", certs.KubeconfigOptions{})
 	require.NoError(t, err)
 	require.NotNil(t, cfg.Bundle)

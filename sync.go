@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -288,8 +289,18 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	if o.Status == cluster.UpdateComplete {
 		m.finishUpgrade(ctx, fc)
 		if fc.RotationRefs != "" {
+			done, failed, err := m.groupsRotated(ctx, fc, it.d)
+			if err != nil || !done {
+				return err // the node groups' stacks are still rolling
+			}
 			if err := m.commitRotation(ctx, fc); err != nil {
 				return err // the next tick tries again
+			}
+			if len(failed) > 0 {
+				// The masters and default workers trust the new CAs only:
+				// the switch stands; the failed groups need a retry.
+				return m.record(ctx, fc, fg, cluster.UpdateFailed,
+					"the new certificate authorities are in force, but node groups failed to take them: "+strings.Join(failed, "; "))
 			}
 		}
 	}

@@ -154,7 +154,8 @@ func (d *stackDriver) Upgrade(ctx context.Context, req *driver.Request) error {
 	return o.Upgrade(ctx, req)
 }
 
-// RotateCA sends the driver's CA rotation update to the cluster's stack.
+// RotateCA sends the driver's CA rotation update to the cluster's stack,
+// or to req.Group's.
 func (d *stackDriver) RotateCA(ctx context.Context, req *driver.Request) error {
 	rot, ok := d.StackDriver.(CARotationStackDriver)
 	if !ok {
@@ -164,7 +165,12 @@ func (d *stackDriver) RotateCA(ctx context.Context, req *driver.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := d.clusterStack(ctx, req)
+	var id string
+	if req.Group != nil {
+		id, err = d.stackID(ctx, req.Group.UUID, req.Group.StackID, req.Name)
+	} else {
+		id, err = d.clusterStack(ctx, req)
+	}
 	if err != nil {
 		return err
 	}
