@@ -195,7 +195,16 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 		switch {
 		case c.Status == cluster.DeleteInProgress && c.StackID == "":
 			// No stack was recorded: one may still exist under the
-			// cluster's tag, settled. Delete looks it up.
+			// cluster's tag, settled. Delete looks it up — under the
+			// cluster's operation lease, so that a create launched before
+			// the delete was recorded (in another replica) finishes first
+			// and its stack is found, instead of being made after this
+			// look and leaving the cluster's name free for a second one.
+			release, ok := m.lockOp(ctx, c.UUID)
+			if !ok {
+				return nil // a launch or delete is under way elsewhere
+			}
+			defer release()
 			if err := it.d.Delete(ctx, m.request(it.t, c, nil)); err != nil {
 				return err
 			}
