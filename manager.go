@@ -139,6 +139,7 @@ type Manager struct {
 	quota   store.Quota
 
 	bg        sync.WaitGroup // background operations
+	opSlots   chan struct{}  // one per background operation running (backgroundParallel)
 	stop      chan struct{}  // closed by Close
 	closeOnce sync.Once
 	active    activeSet // clusters with an operation running here
@@ -178,6 +179,7 @@ func New(cfg Config) (*Manager, error) {
 		cfg:       cfg,
 		certs:     cfg.Certs,
 		stop:      make(chan struct{}),
+		opSlots:   make(chan struct{}, backgroundParallel),
 	}
 	if m.store == nil {
 		m.store, m.ownStore = store.NewMemory(), true

@@ -46,16 +46,31 @@ func (a *activeSet) has(id string) bool {
 	return a.ids[id] > 0
 }
 
+// backgroundParallel bounds the background operations of one Manager that
+// run at once. Each holds a cluster's operation lease, renewed every
+// ResumeAfter/3, and makes a dozen store calls: hundreds at once (a burst of
+// creates) fill the store's connection pool with lease renewals and starve
+// the operations themselves, until the leases lapse and sync repeats them.
+// The others wait here, holding nothing.
+const backgroundParallel = 16
+
 // background runs an operation's cloud step after the call that recorded
-// its intent has returned. It does not inherit the caller's cancellation
-// (the intent is recorded; sync would repeat the step anyway) but ends when
-// the Manager closes. Close waits for it.
+// its intent has returned, when one of backgroundParallel slots is free.
+// It does not inherit the caller's cancellation (the intent is recorded;
+// sync would repeat the step anyway) but ends when the Manager closes.
+// Close waits for it.
 func (m *Manager) background(id string, fn func(ctx context.Context)) {
 	m.active.add(id)
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
 		defer m.active.done(id)
+		select {
+		case m.opSlots <- struct{}{}:
+			defer func() { <-m.opSlots }()
+		case <-m.stop:
+			return
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
