@@ -396,7 +396,7 @@ func TestProgress(t *testing.T) {
 	require.NoError(t, err)
 	c, err := e.m.CreateCluster(ctx, &magnum.ClusterRequest{Name: "prod", ClusterTemplate: "k8s"})
 	require.NoError(t, err)
-	c = syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
+	syncUntil(t, e, ctx, c.UUID, cluster.CreateComplete)
 	p, err := e.m.Progress(ctx, "prod")
 	require.NoError(t, err)
 	assert.Positive(t, p.Total)
