@@ -48,7 +48,14 @@ func newEnv(t testing.TB, cloudy bool) *env {
 // newEnvSync is newEnv with the Manager's sync interval.
 func newEnvSync(t testing.TB, cloudy bool, interval time.Duration) *env {
 	t.Helper()
-	cfg := magnum.Config{Quota: &store.Quota{}, SyncInterval: interval, ResumeAfter: time.Hour, Host: "api-test"}
+	return newEnvDrivers(t, cloudy, interval, nil)
+}
+
+// newEnvDrivers is newEnvSync with the Manager's drivers (nil: the
+// built-in ones).
+func newEnvDrivers(t testing.TB, cloudy bool, interval time.Duration, drivers *driver.Registry) *env {
+	t.Helper()
+	cfg := magnum.Config{Quota: &store.Quota{}, SyncInterval: interval, ResumeAfter: time.Hour, Host: "api-test", Drivers: drivers}
 	var fake *openstacktest.Server
 	if cloudy {
 		fake = openstacktest.New(openstacktest.Options{Heat: heattest.Options{PollsToComplete: 1}})

@@ -41,5 +41,5 @@ func Example() {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	fmt.Println(resp.StatusCode, resp.Header.Get("OpenStack-API-Version"))
-	// Output: 201 container-infra 1.10
+	// Output: 201 container-infra 1.14
 }

@@ -37,6 +37,8 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST /v1/certificates", h.signCSR)
 	mux.HandleFunc("PATCH /v1/certificates/{ident}", h.rotateCA)
 
+	mux.HandleFunc("PATCH /v1/credentials/{ident}", h.rotateCredential)
+
 	mux.HandleFunc("GET /v1/stats", h.stats)
 	mux.HandleFunc("GET /v1/mservices", h.services)
 

@@ -12,11 +12,12 @@ import (
 // Version is an API microversion, 1.Minor.
 type Version struct{ Major, Minor int }
 
-// The microversion range served. 1.11 dropped the bay aliases, which gomagnum
-// never had; 1.12 (credential rotation) is not served, so 1.10 is the top.
+// The microversion range served: all of Magnum's. 1.11 is Magnum's removal
+// of the bay and baymodel aliases, which gomagnum never served (/v1/bays
+// is 404 at every version).
 var (
 	MinVersion = Version{1, 1}
-	MaxVersion = Version{1, 10}
+	MaxVersion = Version{1, 14}
 )
 
 // Version milestones the handler checks.
@@ -29,10 +30,13 @@ var (
 	verUpgrade   = Version{1, 8}
 	verNodeGroup = Version{1, 9}
 	verZeroNodes = Version{1, 10}
-	// verNodeLabels is Magnum's node group node_labels and node_taints
-	// (1.14). It is above MaxVersion: 1.11–1.13 are not served yet
-	// (credential rotation, cluster_id in cluster responses), so the API
-	// neither takes nor shows these fields; the Manager and the CLI do.
+	// verCredentials is PATCH /v1/credentials/{cluster}.
+	verCredentials = Version{1, 12}
+	// verClusterID renames a cluster's stack_id to cluster_id in
+	// responses (same value).
+	verClusterID = Version{1, 13}
+	// verNodeLabels is node groups' node_labels and node_taints: shown and
+	// taken from 1.14; below, they are unknown attributes.
 	verNodeLabels = Version{1, 14}
 )
 
