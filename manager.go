@@ -217,7 +217,7 @@ func New(cfg Config) (*Manager, error) {
 	if m.hostName == "" {
 		m.hostName = defaultHost()
 	}
-	m.quota = store.Quota{Clusters: DefaultClustersPerProject}
+	m.quota = store.Quota{Clusters: store.AtMost(DefaultClustersPerProject)}
 	if cfg.Quota != nil {
 		m.quota = *cfg.Quota
 	}

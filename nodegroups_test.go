@@ -290,7 +290,7 @@ func TestNodeGroupBadInput(t *testing.T) {
 // group whose servers fail leaves the group CREATE_FAILED and the cluster
 // UPDATE_FAILED naming it, after which the group can still be deleted.
 func TestNodeGroupQuotaAndFailure(t *testing.T) {
-	e, _ := newGroupEnv(t, magnum.Config{Quota: &store.Quota{Clusters: 5, Nodes: 4}})
+	e, _ := newGroupEnv(t, magnum.Config{Quota: &store.Quota{Clusters: store.AtMost(5), Nodes: store.AtMost(4)}})
 	ctx := as(alice)
 	_, err := e.m.CreateClusterTemplate(ctx, fakeK8sTemplate("k8s"))
 	require.NoError(t, err)

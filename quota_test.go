@@ -79,7 +79,7 @@ func projectClusters(t *testing.T, m *magnum.Manager) []*cluster.Cluster {
 func TestQuotaClustersUnderConcurrentCreates(t *testing.T) {
 	for _, st := range quotaStores {
 		t.Run(st.name, func(t *testing.T) {
-			e := newCloudEnv(t, magnum.Config{Store: st.open(t), Quota: &store.Quota{Clusters: 10}, DefaultCaller: &alice})
+			e := newCloudEnv(t, magnum.Config{Store: st.open(t), Quota: &store.Quota{Clusters: store.AtMost(10)}, DefaultCaller: &alice})
 			_, err := e.m.CreateClusterTemplate(as(alice), fakeK8sTemplate("k8s"))
 			require.NoError(t, err)
 
@@ -121,7 +121,7 @@ func TestQuotaNodes(t *testing.T) {
 	for _, st := range quotaStores {
 		t.Run(st.name, func(t *testing.T) {
 			// Each cluster of 1 master + 1 worker counts 2 nodes: 5 fit in 10.
-			e := newCloudEnv(t, magnum.Config{Store: st.open(t), Quota: &store.Quota{Nodes: 10}, DefaultCaller: &alice})
+			e := newCloudEnv(t, magnum.Config{Store: st.open(t), Quota: &store.Quota{Nodes: store.AtMost(10)}, DefaultCaller: &alice})
 			_, err := e.m.CreateClusterTemplate(as(alice), fakeK8sTemplate("k8s"))
 			require.NoError(t, err)
 

@@ -28,15 +28,16 @@ const UnlimitedQuota = -1
 // NodeCount+MasterCount over all its clusters) — and the row overrides
 // Config.Quota for that project and resource when clusters are created or
 // resized. Create, update, delete and list are for admins; a project's
-// members may read its quotas. A HardLimit is at least 1: a limit of 0
-// cannot be told from "no limit" by store.Quota, which the atomic cluster
-// writes enforce.
+// members may read its quotas. A HardLimit is at least 0; 0 is a limit, as
+// in Magnum: the project may create no clusters (ResourceCluster) or add no
+// nodes (ResourceNode), though it may still shrink or delete what it holds.
 
 // CreateQuota sets project projectID's limit of resource to hardLimit
 // (admins only). A project that already has a quota of the resource is
 // errdefs.ErrConflict; an empty or over-long project ID, an unknown
-// resource or a hardLimit below 1 is errdefs.ErrInvalid. Unlike Magnum,
-// the project is not looked up in Keystone.
+// resource or a negative hardLimit is errdefs.ErrInvalid. The Manager does
+// not look the project up in Keystone; the api package does, as Magnum,
+// when its Config.Projects is set.
 func (m *Manager) CreateQuota(ctx context.Context, projectID, resource string, hardLimit int) (*store.QuotaRecord, error) {
 	if _, err := m.quotaAdmin(ctx, "create", projectID, resource); err != nil {
 		return nil, err
@@ -71,7 +72,7 @@ func (m *Manager) GetQuota(ctx context.Context, projectID, resource string) (*st
 			return nil, err
 		}
 	}
-	if err := checkQuota(projectID, resource, 1); err != nil {
+	if err := checkQuota(projectID, resource, 0); err != nil {
 		return nil, err
 	}
 	q, err := m.store.GetQuota(ctx, projectID, resource)
@@ -121,7 +122,7 @@ func (m *Manager) DeleteQuota(ctx context.Context, projectID, resource string) e
 	if _, err := m.quotaAdmin(ctx, "delete", projectID, resource); err != nil {
 		return err
 	}
-	if err := checkQuota(projectID, resource, 1); err != nil {
+	if err := checkQuota(projectID, resource, 0); err != nil {
 		return err
 	}
 	if err := m.store.DeleteQuota(ctx, projectID, resource); err != nil {
@@ -145,9 +146,9 @@ func (m *Manager) quotaFor(ctx context.Context, projectID string) (store.Quota, 
 	for _, r := range recs {
 		switch r.Resource {
 		case store.ResourceCluster:
-			q.Clusters = r.HardLimit
+			q.Clusters = store.AtMost(r.HardLimit)
 		case store.ResourceNode:
-			q.Nodes = r.HardLimit
+			q.Nodes = store.AtMost(r.HardLimit)
 		}
 	}
 	return q, nil
@@ -155,11 +156,12 @@ func (m *Manager) quotaFor(ctx context.Context, projectID string) (store.Quota, 
 
 // defaultLimit is Config.Quota's limit of resource, as a quota shows it.
 func (m *Manager) defaultLimit(resource string) int {
-	n := m.quota.Clusters
+	l := m.quota.Clusters
 	if resource == store.ResourceNode {
-		n = m.quota.Nodes
+		l = m.quota.Nodes
 	}
-	if n <= 0 {
+	n, ok := l.Max()
+	if !ok {
 		return UnlimitedQuota
 	}
 	return n
@@ -197,9 +199,9 @@ func checkQuota(projectID, resource string, hardLimit int) error {
 	case resource != store.ResourceCluster && resource != store.ResourceNode:
 		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resQuota, Field: "resource",
 			Reason: fmt.Sprintf("unknown quota resource %q: want %q or %q", clipName(resource), store.ResourceCluster, store.ResourceNode)}
-	case hardLimit < 1:
+	case hardLimit < 0:
 		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: resQuota, ID: quotaID(projectID, resource), Field: "hard_limit",
-			Reason: fmt.Sprintf("hard_limit must be at least 1, not %d", hardLimit)}
+			Reason: fmt.Sprintf("hard_limit must be at least 0, not %d", hardLimit)}
 	}
 	return nil
 }

@@ -24,12 +24,14 @@ func TestQuotaForOverridesConfig(t *testing.T) {
 		records map[string]int // resource -> limit, of project p1
 		want    store.Quota
 	}{
-		{"no records, nil config", nil, nil, store.Quota{Clusters: DefaultClustersPerProject}},
-		{"no records, config", &store.Quota{Clusters: 4, Nodes: 9}, nil, store.Quota{Clusters: 4, Nodes: 9}},
-		{"cluster record", &store.Quota{Clusters: 4, Nodes: 9}, map[string]int{store.ResourceCluster: 2}, store.Quota{Clusters: 2, Nodes: 9}},
-		{"node record", nil, map[string]int{store.ResourceNode: 30}, store.Quota{Clusters: DefaultClustersPerProject, Nodes: 30}},
+		{"no records, nil config", nil, nil, store.Quota{Clusters: store.AtMost(DefaultClustersPerProject)}},
+		{"no records, config", &store.Quota{Clusters: store.AtMost(4), Nodes: store.AtMost(9)}, nil, store.Quota{Clusters: store.AtMost(4), Nodes: store.AtMost(9)}},
+		{"cluster record", &store.Quota{Clusters: store.AtMost(4), Nodes: store.AtMost(9)}, map[string]int{store.ResourceCluster: 2}, store.Quota{Clusters: store.AtMost(2), Nodes: store.AtMost(9)}},
+		{"node record", nil, map[string]int{store.ResourceNode: 30}, store.Quota{Clusters: store.AtMost(DefaultClustersPerProject), Nodes: store.AtMost(30)}},
 		{"both, above an unlimited config", &store.Quota{}, map[string]int{store.ResourceCluster: 50, store.ResourceNode: 300},
-			store.Quota{Clusters: 50, Nodes: 300}},
+			store.Quota{Clusters: store.AtMost(50), Nodes: store.AtMost(300)}},
+		{"records of 0 are limits, not unset", &store.Quota{}, map[string]int{store.ResourceCluster: 0, store.ResourceNode: 0},
+			store.Quota{Clusters: store.AtMost(0), Nodes: store.AtMost(0)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := New(Config{Quota: tc.cfg})
@@ -111,7 +113,7 @@ func BenchmarkQuotaFor(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				q, err := m.quotaFor(context.Background(), "p500")
-				if err != nil || q.Nodes != 50 {
+				if err != nil || q.Nodes != store.AtMost(50) {
 					b.Fatalf("quotaFor: %+v, %v", q, err)
 				}
 			}

@@ -79,9 +79,9 @@ func TestQuotaSyntheticDefault(t *testing.T) {
 		cluster, nod int
 	}{
 		{"Magnum's default", nil, magnum.DefaultClustersPerProject, magnum.UnlimitedQuota},
-		{"configured", &store.Quota{Clusters: 7, Nodes: 30}, 7, 30},
+		{"configured", &store.Quota{Clusters: store.AtMost(7), Nodes: store.AtMost(30)}, 7, 30},
 		{"unlimited", &store.Quota{}, magnum.UnlimitedQuota, magnum.UnlimitedQuota},
-		{"negative is unlimited", &store.Quota{Clusters: -1, Nodes: -5}, magnum.UnlimitedQuota, magnum.UnlimitedQuota},
+		{"negative is unlimited", &store.Quota{Clusters: store.AtMost(-1), Nodes: store.AtMost(-5)}, magnum.UnlimitedQuota, magnum.UnlimitedQuota},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newQuotaManager(t, magnum.Config{Quota: tc.quota})
@@ -192,7 +192,6 @@ func TestQuotaValidation(t *testing.T) {
 		{"bad UTF-8", "p\xff", store.ResourceCluster, 1, "project_id"},
 		{"lower-case resource", "p1", "cluster", 1, "resource"},
 		{"unknown resource", "p1", "Cores", 1, "resource"},
-		{"zero limit", "p1", store.ResourceCluster, 0, "hard_limit"},
 		{"negative limit", "p1", store.ResourceNode, -1, "hard_limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,7 +142,7 @@ func runReplicas(t *testing.T, dsn func() string, n int) {
 		m, err := magnum.New(magnum.Config{
 			Store: st, Orchestrator: orch, Images: conn, Resources: conn, Certs: cm,
 			Nodes: nodeAccess(cloud.AuthOptions().IdentityEndpoint), Host: fmt.Sprintf("replica-%d", i),
-			Quota: &store.Quota{Clusters: perProject}, SyncInterval: interval,
+			Quota: &store.Quota{Clusters: store.AtMost(perProject)}, SyncInterval: interval,
 			ResumeAfter: 3 * time.Second, ServiceDownTime: 300 * time.Millisecond,
 			Logger: testLogger(t, fmt.Sprintf("replica-%d", i)),
 		})

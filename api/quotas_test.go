@@ -36,7 +36,7 @@ func TestQuotaAPI(t *testing.T) {
 		{"unknown resource", "admin-token", `{"project_id":"demo","resource":"Cores","hard_limit":9}`, 400},
 		{"no resource", "admin-token", `{"project_id":"demo","hard_limit":9}`, 400},
 		{"no project", "admin-token", `{"resource":"Node","hard_limit":9}`, 400},
-		{"zero limit", "admin-token", `{"project_id":"demo","resource":"Node","hard_limit":0}`, 400},
+		{"negative limit", "admin-token", `{"project_id":"demo","resource":"Node","hard_limit":-1}`, 400},
 		{"string limit", "admin-token", `{"project_id":"demo","resource":"Node","hard_limit":"9"}`, 400},
 		{"unknown field", "admin-token", `{"project_id":"demo","resource":"Node","hard_limit":9,"cores":1}`, 400},
 		{"not JSON", "admin-token", `{"project_id":`, 400},
@@ -181,4 +181,40 @@ func TestQuotaGophercloud(t *testing.T) {
 	r := e.do(t, "GET", "/v1/quotas/demo/Cluster", "alice-token", "1.6", "")
 	require.Equal(t, 200, r.status)
 	assert.EqualValues(t, 4, r.body["hard_limit"])
+}
+
+// TestQuotaZeroAPI: Magnum takes hard_limit 0 on create and update, and a
+// project whose cluster limit is 0 is refused cluster creates with 403.
+func TestQuotaZeroAPI(t *testing.T) {
+	e := newEnv(t, true)
+	r := e.do(t, "POST", "/v1/clustertemplates", "alice-token", "1.10", k8sTemplate)
+	require.Equal(t, 201, r.status, r.raw)
+
+	r = e.do(t, "POST", "/v1/quotas", "admin-token", "1.6", `{"project_id":"demo","resource":"Cluster","hard_limit":0}`)
+	require.Equal(t, 201, r.status, r.raw)
+	assert.EqualValues(t, 0, r.body["hard_limit"])
+	r = e.do(t, "GET", "/v1/quotas/demo/Cluster", "alice-token", "1.6", "")
+	require.Equal(t, 200, r.status, r.raw)
+	assert.EqualValues(t, 0, r.body["hard_limit"], "0 is shown as 0, not as unlimited")
+
+	r = e.do(t, "POST", "/v1/clusters", "alice-token", "1.10", `{"name":"c1","cluster_template_id":"k8s"}`)
+	require.Equal(t, 403, r.status, r.raw)
+	assert.Contains(t, errorOf(t, r)["detail"], "at most 0 cluster")
+	r = e.do(t, "GET", "/v1/clusters", "alice-token", "1.10", "")
+	require.Equal(t, 200, r.status, r.raw)
+	assert.Empty(t, r.body["clusters"], "nothing was created")
+
+	// Other projects are not limited by demo's quota.
+	r = e.do(t, "POST", "/v1/quotas", "admin-token", "1.6", `{"project_id":"other","resource":"Node","hard_limit":0}`)
+	require.Equal(t, 201, r.status, r.raw)
+	r = e.do(t, "PATCH", "/v1/quotas/other/Node", "admin-token", "1.6", `{"hard_limit":0}`)
+	require.Equal(t, 202, r.status, r.raw, "0 on update too")
+	r = e.do(t, "PATCH", "/v1/quotas/other/Node", "admin-token", "1.6", `{"hard_limit":-1}`)
+	require.Equal(t, 400, r.status, r.raw)
+
+	// Raising it lets the create through.
+	r = e.do(t, "PATCH", "/v1/quotas/demo/Cluster", "admin-token", "1.6", `{"hard_limit":1}`)
+	require.Equal(t, 202, r.status, r.raw)
+	r = e.do(t, "POST", "/v1/clusters", "alice-token", "1.10", `{"name":"c1","cluster_template_id":"k8s"}`)
+	assert.Equal(t, 202, r.status, r.raw)
 }

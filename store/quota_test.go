@@ -24,15 +24,20 @@ func TestCheckQuota(t *testing.T) {
 		field     string // "" = within the quota
 	}{
 		{"zero limits nothing", store.Quota{}, store.Usage{Clusters: 1000, Nodes: 1000}, store.Usage{Clusters: 1, Nodes: 50}, ""},
-		{"negative limits nothing", store.Quota{Clusters: -1, Nodes: -1}, store.Usage{Clusters: 5, Nodes: 5}, store.Usage{Clusters: 1, Nodes: 1}, ""},
-		{"up to the cluster limit", store.Quota{Clusters: 3}, store.Usage{Clusters: 2}, store.Usage{Clusters: 1}, ""},
-		{"past the cluster limit", store.Quota{Clusters: 3}, store.Usage{Clusters: 3}, store.Usage{Clusters: 1}, "clusters"},
-		{"up to the node limit", store.Quota{Nodes: 10}, store.Usage{Nodes: 6}, store.Usage{Clusters: 1, Nodes: 4}, ""},
-		{"past the node limit", store.Quota{Nodes: 10}, store.Usage{Nodes: 6}, store.Usage{Clusters: 1, Nodes: 5}, "nodes"},
-		{"clusters reported first", store.Quota{Clusters: 1, Nodes: 1}, store.Usage{Clusters: 1, Nodes: 1}, store.Usage{Clusters: 1, Nodes: 1}, "clusters"},
-		{"lowering beyond the limit", store.Quota{Nodes: 10}, store.Usage{Nodes: 20}, store.Usage{Nodes: -3}, ""},
-		{"keeping beyond the limit", store.Quota{Clusters: 1, Nodes: 10}, store.Usage{Clusters: 5, Nodes: 20}, store.Usage{}, ""},
-		{"raising beyond the limit", store.Quota{Nodes: 10}, store.Usage{Nodes: 20}, store.Usage{Nodes: 1}, "nodes"},
+		{"negative limits nothing", store.Quota{Clusters: store.AtMost(-1), Nodes: store.AtMost(-1)}, store.Usage{Clusters: 5, Nodes: 5}, store.Usage{Clusters: 1, Nodes: 1}, ""},
+		{"up to the cluster limit", store.Quota{Clusters: store.AtMost(3)}, store.Usage{Clusters: 2}, store.Usage{Clusters: 1}, ""},
+		{"past the cluster limit", store.Quota{Clusters: store.AtMost(3)}, store.Usage{Clusters: 3}, store.Usage{Clusters: 1}, "clusters"},
+		{"up to the node limit", store.Quota{Nodes: store.AtMost(10)}, store.Usage{Nodes: 6}, store.Usage{Clusters: 1, Nodes: 4}, ""},
+		{"past the node limit", store.Quota{Nodes: store.AtMost(10)}, store.Usage{Nodes: 6}, store.Usage{Clusters: 1, Nodes: 5}, "nodes"},
+		{"clusters reported first", store.Quota{Clusters: store.AtMost(1), Nodes: store.AtMost(1)}, store.Usage{Clusters: 1, Nodes: 1}, store.Usage{Clusters: 1, Nodes: 1}, "clusters"},
+		{"lowering beyond the limit", store.Quota{Nodes: store.AtMost(10)}, store.Usage{Nodes: 20}, store.Usage{Nodes: -3}, ""},
+		{"keeping beyond the limit", store.Quota{Clusters: store.AtMost(1), Nodes: store.AtMost(10)}, store.Usage{Clusters: 5, Nodes: 20}, store.Usage{}, ""},
+		{"raising beyond the limit", store.Quota{Nodes: store.AtMost(10)}, store.Usage{Nodes: 20}, store.Usage{Nodes: 1}, "nodes"},
+		{"a cluster limit of 0 refuses the first", store.Quota{Clusters: store.AtMost(0)}, store.Usage{}, store.Usage{Clusters: 1}, "clusters"},
+		{"a node limit of 0 refuses one node", store.Quota{Nodes: store.AtMost(0)}, store.Usage{}, store.Usage{Clusters: 1, Nodes: 1}, "nodes"},
+		{"a node limit of 0 lets a cluster of no nodes in", store.Quota{Nodes: store.AtMost(0)}, store.Usage{}, store.Usage{Clusters: 1}, ""},
+		{"a limit of 0 lets counts fall", store.Quota{Clusters: store.AtMost(0), Nodes: store.AtMost(0)}, store.Usage{Clusters: 2, Nodes: 6}, store.Usage{Nodes: -2}, ""},
+		{"NoLimit limits nothing", store.Quota{Clusters: store.NoLimit(), Nodes: store.NoLimit()}, store.Usage{Clusters: 9}, store.Usage{Clusters: 1, Nodes: 1}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,6 +55,37 @@ func TestCheckQuota(t *testing.T) {
 			assert.Contains(t, de.Reason, "p1")
 		})
 	}
+}
+
+// TestLimit checks that a Limit keeps "no limit" and "at most 0" apart.
+func TestLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		l       store.Limit
+		max     int
+		bounded bool
+		str     string
+	}{
+		{"zero value", store.Limit{}, 0, false, "unlimited"},
+		{"NoLimit", store.NoLimit(), 0, false, "unlimited"},
+		{"negative", store.AtMost(-1), 0, false, "unlimited"},
+		{"zero", store.AtMost(0), 0, true, "0"},
+		{"positive", store.AtMost(20), 20, true, "20"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, ok := tc.l.Max()
+			assert.Equal(t, tc.max, n)
+			assert.Equal(t, tc.bounded, ok)
+			assert.Equal(t, tc.bounded, tc.l.Bounded())
+			assert.Equal(t, tc.str, tc.l.String())
+			assert.True(t, tc.l.Allows(1000, 0), "keeping a count is always allowed")
+			assert.True(t, tc.l.Allows(1000, -1), "lowering it too")
+			assert.Equal(t, !tc.bounded, tc.l.Allows(tc.max, 1), "one past the bound")
+		})
+	}
+	assert.NotEqual(t, store.NoLimit(), store.AtMost(0), "0 is not unset")
+	assert.Equal(t, store.NoLimit(), store.Limit{}, "the zero value is no limit")
 }
 
 func TestUpdateUsage(t *testing.T) {
@@ -73,7 +109,7 @@ func ExampleMemory_CreateClusterWithin() {
 		fmt.Println(err)
 		return
 	}
-	q := store.Quota{Clusters: 2, Nodes: 20}
+	q := store.Quota{Clusters: store.AtMost(2), Nodes: store.AtMost(20)}
 	for i := 1; i <= 3; i++ {
 		c := &cluster.Cluster{UUID: fmt.Sprintf("c%d", i), ProjectID: "demo", ClusterTemplateID: tm.UUID,
 			NodeCount: 3, MasterCount: 1, CreatedAt: created}

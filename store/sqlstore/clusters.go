@@ -267,7 +267,7 @@ func (s *Store) UpdateClusterGroups(ctx context.Context, c *cluster.Cluster, gro
 		if add.Nodes <= 0 {
 			return nil
 		}
-		if quota.Nodes <= 0 {
+		if !quota.Nodes.Bounded() {
 			return s.lockProject(ctx, tx, c.ProjectID)
 		}
 		// What the project held before this update: the others' use, and
@@ -317,7 +317,7 @@ func (s *Store) DeleteCluster(ctx context.Context, uuid string, revision int64) 
 }
 
 // limited reports whether q limits anything.
-func limited(q store.Quota) bool { return q.Clusters > 0 || q.Nodes > 0 }
+func limited(q store.Quota) bool { return q.Clusters.Bounded() || q.Nodes.Bounded() }
 
 // lockProject takes, until tx ends, the lock that makes the transactions
 // checking a project's quota take turns (dialect.projectLock).

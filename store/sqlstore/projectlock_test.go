@@ -47,7 +47,7 @@ func TestPostgresProjectLockOnlyAroundTheQuotaStep(t *testing.T) {
 	_, err = lockTx.ExecContext(ctx, "SELECT 1 FROM cluster_templates WHERE uuid = $1 FOR UPDATE", held.UUID)
 	require.NoError(t, err)
 
-	quota := store.Quota{Clusters: 2, Nodes: 6}
+	quota := store.Quota{Clusters: store.AtMost(2), Nodes: store.AtMost(6)}
 	newCluster := func(name, tmpl string) *cluster.Cluster {
 		return &cluster.Cluster{UUID: uuid.NewString(), Name: name, ProjectID: "p-locked",
 			ClusterTemplateID: tmpl, NodeCount: 1, MasterCount: 1, CreatedAt: time.Now()}
@@ -128,7 +128,7 @@ func TestPostgresSmallPoolsUnderLoad(t *testing.T) {
 	require.NoError(t, stores[0].CreateTemplate(ctx, tm))
 
 	const workers, limit = 24, 16
-	quota := store.Quota{Clusters: limit}
+	quota := store.Quota{Clusters: store.AtMost(limit)}
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex

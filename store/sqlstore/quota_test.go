@@ -41,8 +41,8 @@ func checkQuotaAcrossProcesses(t *testing.T, _ backend, dsn string) {
 		q       store.Quota
 		field   string
 	}{
-		{"clusters", "p-clusters", store.Quota{Clusters: 7}, "clusters"},
-		{"nodes", "p-nodes", store.Quota{Nodes: 21}, "nodes"}, // 3 nodes each
+		{"clusters", "p-clusters", store.Quota{Clusters: store.AtMost(7)}, "clusters"},
+		{"nodes", "p-nodes", store.Quota{Nodes: store.AtMost(21)}, "nodes"}, // 3 nodes each
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := make([]error, workers)

@@ -44,7 +44,7 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 		s := open(b)
 		defer s.Close()
 		tm := benchTemplate(ctx, b, s)
-		q := store.Quota{Clusters: 1 << 30, Nodes: 1 << 30}
+		q := store.Quota{Clusters: store.AtMost(1 << 30), Nodes: store.AtMost(1 << 30)}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

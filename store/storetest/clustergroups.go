@@ -67,7 +67,7 @@ func testUpdateClusterGroups(t *testing.T, e *env) {
 		uc, ugs := e.changed(c, master, worker)
 		ugs[1].Name = "workers-renamed" // a rename to a free name is allowed
 		cAt, wAt := *uc.UpdatedAt, *ugs[1].UpdatedAt
-		require.NoError(t, s.UpdateClusterGroups(ctx, uc, ugs, store.Quota{Nodes: 100}))
+		require.NoError(t, s.UpdateClusterGroups(ctx, uc, ugs, store.Quota{Nodes: store.AtMost(100)}))
 
 		assert.Equal(t, c.Revision+1, uc.Revision)
 		assert.Equal(t, master.Revision+1, ugs[0].Revision)
@@ -191,7 +191,7 @@ func testUpdateClusterGroups(t *testing.T, e *env) {
 		}},
 		{"quota exceeded", errdefs.ErrQuotaExceeded, func(e *env, c *cluster.Cluster, master, worker *cluster.NodeGroup) (*cluster.Cluster, []*cluster.NodeGroup, store.Quota) {
 			uc, ugs := e.changed(c, master, worker) // one node more
-			return uc, ugs, store.Quota{Nodes: c.NodeCount + c.MasterCount}
+			return uc, ugs, store.Quota{Nodes: store.AtMost(c.NodeCount + c.MasterCount)}
 		}},
 	}
 	for _, tc := range cases {
@@ -225,7 +225,7 @@ func testUpdateClusterGroups(t *testing.T, e *env) {
 		const project = "groups-quota"
 		c, master, worker := e.clusterWithGroups(tm.UUID, inProject(project), sized(3, 1))
 		e.cluster(tm.UUID, inProject(project), sized(4, 1)) // the project holds 9
-		tight := store.Quota{Nodes: 9}
+		tight := store.Quota{Nodes: store.AtMost(9)}
 		// Lowering the count never fails, even at the limit.
 		uc, ugs := e.changed(c, master, worker)
 		uc.NodeCount, ugs[1].NodeCount = 2, 2
@@ -257,7 +257,7 @@ func testClusterGroupsRace(t *testing.T, e *env) {
 	t.Run("quota", func(t *testing.T) {
 		e := e.with(t)
 		const project = "race-groups"
-		q := store.Quota{Nodes: 30}
+		q := store.Quota{Nodes: store.AtMost(30)}
 		type job struct {
 			c      *cluster.Cluster
 			worker *cluster.NodeGroup

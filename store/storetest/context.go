@@ -63,11 +63,13 @@ func testCancellation(t *testing.T, e *env) {
 		"UpdateNodeGroup": func(ctx context.Context) error { return s.UpdateNodeGroup(ctx, upG) },
 		"DeleteNodeGroup": func(ctx context.Context) error { return s.DeleteNodeGroup(ctx, g.UUID, 0) },
 		"CreateClusterWithin": func(ctx context.Context) error {
-			return s.CreateClusterWithin(ctx, newC, newGroups, store.Quota{Clusters: 100, Nodes: 100})
+			return s.CreateClusterWithin(ctx, newC, newGroups, store.Quota{Clusters: store.AtMost(100), Nodes: store.AtMost(100)})
 		},
-		"UpdateClusterWithin": func(ctx context.Context) error { return s.UpdateClusterWithin(ctx, upC, store.Quota{Nodes: 100}) },
+		"UpdateClusterWithin": func(ctx context.Context) error {
+			return s.UpdateClusterWithin(ctx, upC, store.Quota{Nodes: store.AtMost(100)})
+		},
 		"UpdateClusterGroups": func(ctx context.Context) error {
-			return s.UpdateClusterGroups(ctx, upC, []*cluster.NodeGroup{upG}, store.Quota{Nodes: 100})
+			return s.UpdateClusterGroups(ctx, upC, []*cluster.NodeGroup{upG}, store.Quota{Nodes: store.AtMost(100)})
 		},
 		"HeartbeatService": func(ctx context.Context) error {
 			return s.HeartbeatService(ctx, &store.Service{Host: "h", Binary: "b"}, time.Now())
@@ -79,6 +81,10 @@ func testCancellation(t *testing.T, e *env) {
 			return err
 		},
 		"ReleaseLease": func(ctx context.Context) error { return s.ReleaseLease(ctx, "kept-lease", "h") },
+		"RenewLeases": func(ctx context.Context) error {
+			_, err := s.RenewLeases(ctx, "h", []string{"kept-lease"}, leaseAt.Add(time.Minute), 2*time.Hour)
+			return err
+		},
 	}
 	require.NoError(t, s.HeartbeatService(e.ctx, &store.Service{Host: "kept", Binary: "b"}, e.now()))
 	held, err := s.AcquireLease(e.ctx, "kept-lease", "h", leaseAt, time.Hour)
@@ -121,6 +127,9 @@ func testCancellation(t *testing.T, e *env) {
 	held, err = s.AcquireLease(ctx, "kept-lease", "other", leaseAt.Add(time.Minute), time.Hour)
 	require.NoError(t, err)
 	assert.False(t, held, "the lease was not released")
+	held, err = s.AcquireLease(ctx, "kept-lease", "other", leaseAt.Add(time.Hour), time.Hour)
+	require.NoError(t, err)
+	assert.True(t, held, "the lease was not renewed: it expired an hour after it was taken")
 	held, err = s.AcquireLease(ctx, "new-lease", "other", leaseAt.Add(time.Minute), time.Hour)
 	require.NoError(t, err)
 	assert.True(t, held, "the lease was not granted")
@@ -149,4 +158,6 @@ func testClosed(t *testing.T, e *env) {
 	_, err = s.AcquireLease(ctx, "l", "h", e.now(), time.Second)
 	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 	assert.ErrorIs(t, s.ReleaseLease(ctx, "l", "h"), errdefs.ErrUnavailable)
+	_, err = s.RenewLeases(ctx, "h", []string{"l"}, e.now(), time.Second)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
 }

@@ -48,7 +48,7 @@ func (e *env) countIn(p string) (clusters, groups int) {
 func testQuotaClusters(t *testing.T, e *env) {
 	ctx, s := e.ctx, e.s
 	tm := e.template()
-	q := store.Quota{Clusters: 2}
+	q := store.Quota{Clusters: store.AtMost(2)}
 	for range 2 {
 		c, groups := e.newCluster(tm.UUID)
 		require.NoError(t, s.CreateClusterWithin(ctx, c, groups, q))
@@ -73,18 +73,18 @@ func testQuotaClusters(t *testing.T, e *env) {
 	// Other projects neither count nor are limited by p1's use.
 	other, otherGroups := e.newCluster(tm.UUID, inProject("p2"))
 	require.NoError(t, s.CreateClusterWithin(ctx, other, otherGroups, q))
-	// Zero limits nothing; nor does a negative limit.
-	for _, unlimited := range []store.Quota{{}, {Clusters: -1, Nodes: -1}} {
+	// The zero Quota limits nothing; nor does a negative bound.
+	for _, unlimited := range []store.Quota{{}, {Clusters: store.AtMost(-1), Nodes: store.AtMost(-1)}, {Clusters: store.NoLimit(), Nodes: store.NoLimit()}} {
 		c, groups := e.newCluster(tm.UUID)
 		require.NoError(t, s.CreateClusterWithin(ctx, c, groups, unlimited))
 	}
 	plain, plainGroups := e.newCluster(tm.UUID)
 	require.NoError(t, s.CreateCluster(ctx, plain, plainGroups), "CreateCluster is unlimited")
 	n, _ = e.countIn("p1")
-	assert.Equal(t, 5, n)
+	assert.Equal(t, 6, n, "two within the limit, three unlimited, one plain")
 
 	// A deleted cluster frees its place.
-	two := store.Quota{Clusters: 2}
+	two := store.Quota{Clusters: store.AtMost(2)}
 	x, xg := e.newCluster(tm.UUID, inProject("p3"))
 	require.NoError(t, s.CreateClusterWithin(ctx, x, xg, two))
 	y, yg := e.newCluster(tm.UUID, inProject("p3"))
@@ -95,11 +95,50 @@ func testQuotaClusters(t *testing.T, e *env) {
 	require.NoError(t, s.CreateClusterWithin(ctx, z, zg, two))
 }
 
+// testQuotaZero checks that a limit of 0 (Magnum's hard_limit 0) is a
+// limit: a project allowed no clusters or no nodes may create none, while
+// lowering what it already holds still works.
+func testQuotaZero(t *testing.T, e *env) {
+	ctx, s := e.ctx, e.s
+	tm := e.template()
+	none := store.Quota{Clusters: store.AtMost(0)}
+	c, groups := e.newCluster(tm.UUID, inProject("p-zero"))
+	err := s.CreateClusterWithin(ctx, c, groups, none)
+	assertQuotaError(t, err, "clusters")
+	assert.Contains(t, err.Error(), "at most 0 cluster", "the reason says the limit")
+	assert.Zero(t, c.Revision)
+	_, err = s.GetCluster(ctx, c.UUID)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound, "nothing is stored")
+	n, ng := e.countIn("p-zero")
+	assert.Zero(t, n)
+	assert.Zero(t, ng)
+
+	// Nodes at most 0: a cluster with a node is refused, one of none is not.
+	noNodes := store.Quota{Nodes: store.AtMost(0)}
+	big, bigG := e.newCluster(tm.UUID, inProject("p-zero"), sized(1, 0))
+	assertQuotaError(t, s.CreateClusterWithin(ctx, big, bigG, noNodes), "nodes")
+	empty, emptyG := e.newCluster(tm.UUID, inProject("p-zero"), sized(0, 0))
+	require.NoError(t, s.CreateClusterWithin(ctx, empty, emptyG, noNodes))
+
+	// A project already holding clusters when its limit drops to 0 may
+	// shrink them but neither grow them nor add clusters.
+	held := e.cluster(tm.UUID, inProject("p-zero-held"), sized(3, 1))
+	zero := store.Quota{Clusters: store.AtMost(0), Nodes: store.AtMost(0)}
+	grow := held.Clone()
+	grow.NodeCount = 4
+	assertQuotaError(t, s.UpdateClusterWithin(ctx, grow, zero), "nodes")
+	shrink := held.Clone()
+	shrink.NodeCount = 2
+	require.NoError(t, s.UpdateClusterWithin(ctx, shrink, zero))
+	more, moreG := e.newCluster(tm.UUID, inProject("p-zero-held"), sized(0, 0))
+	assertQuotaError(t, s.CreateClusterWithin(ctx, more, moreG, zero), "clusters")
+}
+
 // testQuotaNodes bounds the sum of node and master counts of a project.
 func testQuotaNodes(t *testing.T, e *env) {
 	ctx, s := e.ctx, e.s
 	tm := e.template()
-	q := store.Quota{Nodes: 10}
+	q := store.Quota{Nodes: store.AtMost(10)}
 	a, ag := e.newCluster(tm.UUID, sized(3, 1))
 	require.NoError(t, s.CreateClusterWithin(ctx, a, ag, q))
 	b, bg := e.newCluster(tm.UUID, sized(4, 1))
@@ -126,7 +165,7 @@ func testQuotaNodes(t *testing.T, e *env) {
 
 	// Both limits: the clusters one is reported first.
 	both, bothG := e.newCluster(tm.UUID, sized(5, 5))
-	assertQuotaError(t, s.CreateClusterWithin(ctx, both, bothG, store.Quota{Clusters: 4, Nodes: 10}), "clusters")
+	assertQuotaError(t, s.CreateClusterWithin(ctx, both, bothG, store.Quota{Clusters: store.AtMost(4), Nodes: store.AtMost(10)}), "clusters")
 
 	other, otherG := e.newCluster(tm.UUID, inProject("p2"), sized(9, 1))
 	require.NoError(t, s.CreateClusterWithin(ctx, other, otherG, q), "p1's nodes do not count for p2")
@@ -140,7 +179,7 @@ func testQuotaUpdate(t *testing.T, e *env) {
 	a := e.cluster(tm.UUID, sized(3, 1))
 	b := e.cluster(tm.UUID, sized(4, 1)) // p1 holds 9
 	e.cluster(tm.UUID, inProject("p2"), sized(50, 3))
-	q := store.Quota{Nodes: 10, Clusters: 1} // Clusters does not apply to updates
+	q := store.Quota{Nodes: store.AtMost(10), Clusters: store.AtMost(1)} // Clusters does not apply to updates
 
 	up := a.Clone()
 	up.NodeCount = 5 // +2: 11
@@ -156,7 +195,7 @@ func testQuotaUpdate(t *testing.T, e *env) {
 	assert.Equal(t, a.Revision+1, up.Revision)
 
 	// Keeping the count never fails, even beyond a quota lowered since.
-	tight := store.Quota{Nodes: 5}
+	tight := store.Quota{Nodes: store.AtMost(5)}
 	keep := b.Clone()
 	keep.Status = cluster.UpdateComplete
 	require.NoError(t, s.UpdateClusterWithin(ctx, keep, tight))
@@ -206,8 +245,8 @@ func testQuotaRace(t *testing.T, e *env) {
 		project string
 		q       store.Quota
 	}{
-		{"clusters", "race-clusters", store.Quota{Clusters: 10}},
-		{"nodes", "race-nodes", store.Quota{Nodes: 20}}, // 2 nodes each
+		{"clusters", "race-clusters", store.Quota{Clusters: store.AtMost(10)}},
+		{"nodes", "race-nodes", store.Quota{Nodes: store.AtMost(20)}}, // 2 nodes each
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,7 +292,7 @@ func testQuotaRace(t *testing.T, e *env) {
 		// Ten clusters of 2 nodes under a limit of 30: ten updates that
 		// each add 2 nodes to a cluster of their own race for 10 nodes.
 		const project = "race-update"
-		q := store.Quota{Nodes: 30}
+		q := store.Quota{Nodes: store.AtMost(30)}
 		cs := make([]*cluster.Cluster, 10)
 		for i := range cs {
 			cs[i] = e.cluster(tm.UUID, inProject(project), sized(1, 1))
