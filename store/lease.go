@@ -35,3 +35,33 @@ func LeaseTerm(now time.Time, ttl time.Duration) (start, end time.Time) {
 	start = NormalizeTime(now)
 	return start, start.Add(ttl.Truncate(TimePrecision))
 }
+
+// CheckLeases checks the arguments of RenewLeases as CheckLease checks
+// AcquireLease's: holder is set, ttl is at least a microsecond and no name
+// is empty. Implementations of Store call it before touching storage.
+func CheckLeases(holder string, names []string, ttl time.Duration) error {
+	for _, name := range names {
+		if err := CheckLease(name, holder, ttl); err != nil {
+			return err
+		}
+	}
+	if len(names) == 0 {
+		// No name to report; the other arguments still must be valid.
+		return CheckLease("-", holder, ttl)
+	}
+	return nil
+}
+
+// LostLeases returns the names that are not in renewed, in the order of
+// names and each once: what RenewLeases reports as lost.
+func LostLeases(names []string, renewed map[string]bool) []string {
+	var lost []string
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if !renewed[n] && !seen[n] {
+			lost = append(lost, n)
+		}
+		seen[n] = true
+	}
+	return lost
+}

@@ -40,3 +40,27 @@ func (m *Memory) ReleaseLease(ctx context.Context, name, holder string) error {
 	}
 	return nil
 }
+
+// RenewLeases implements Store. The write lock makes all the renewals one
+// step.
+func (m *Memory) RenewLeases(ctx context.Context, holder string, names []string, now time.Time, ttl time.Duration) ([]string, error) {
+	if err := CheckLeases(holder, names, ttl); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if err := m.write(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	start, end := LeaseTerm(now, ttl)
+	renewed := make(map[string]bool, len(names))
+	for _, name := range names {
+		if l, ok := m.leases[name]; ok && l.holder == holder && l.expires.After(start) {
+			m.leases[name] = memLease{holder: holder, expires: end}
+			renewed[name] = true
+		}
+	}
+	return LostLeases(names, renewed), nil
+}

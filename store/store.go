@@ -140,6 +140,19 @@ type Store interface {
 	// someone else, or none (an empty name or holder included), is left
 	// alone, without error.
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// RenewLeases renews, in one step, the leases among names that holder
+	// holds at now (their expiry is after now): each one's expiry becomes
+	// now+ttl, as AcquireLease's renewal does. It returns the others, lost:
+	// names held by another holder, expired (expiry <= now, even if no one
+	// took them over since) or not held at all, in the order given and
+	// each once. A lost lease is neither taken nor created: only
+	// AcquireLease does that. So a name not in lost was held by holder
+	// without a break. The renewal is atomic with AcquireLease: a lease
+	// cannot both be renewed and taken over at overlapping terms. No names
+	// is no work and no error. An empty holder or name, or a ttl below a
+	// microsecond, is errdefs.ErrInvalid (CheckLeases) and renews nothing.
+	// A Manager renews all the leases it holds with it, one call per tick.
+	RenewLeases(ctx context.Context, holder string, names []string, now time.Time, ttl time.Duration) (lost []string, err error)
 
 	// CreateQuota stores an explicit quota of project q.ProjectID for
 	// q.Resource, handing out q.ID (a creation sequence number; IDs are

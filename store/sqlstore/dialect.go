@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,6 +62,10 @@ type dialect struct {
 	tableExists string
 	// classify tells what a driver error means.
 	classify func(error) errClass
+	// inSet is the condition column IN vs as one bind parameter, however
+	// many values: the statement text and its plan do not depend on how
+	// many there are, and no database limit on parameters applies.
+	inSet func(column string, vs []string) (cond, error)
 }
 
 func sqliteDialect() *dialect {
@@ -75,7 +81,18 @@ func sqliteDialect() *dialect {
 		projectLock: "",
 		tableExists: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 		classify:    classifySQLite,
+		inSet:       sqliteInSet,
 	}
+}
+
+// sqliteInSet passes the values as one JSON array and reads them back
+// with json_each.
+func sqliteInSet(column string, vs []string) (cond, error) {
+	b, err := json.Marshal(vs)
+	if err != nil {
+		return cond{}, fmt.Errorf("sqlstore: encode a set: %w", err)
+	}
+	return cond{sql: column + " IN (SELECT value FROM json_each(%s))", args: []any{string(b)}}, nil
 }
 
 func classifySQLite(err error) errClass {

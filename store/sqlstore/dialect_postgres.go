@@ -67,6 +67,10 @@ func postgresDialect() *dialect {
 		projectLock: "SELECT pg_advisory_xact_lock(hashtextextended($1, hashtext(current_schema())))",
 		tableExists: "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
 		classify:    classifyPostgres,
+		// pgx sends a []string as a text[].
+		inSet: func(column string, vs []string) (cond, error) {
+			return cond{sql: column + " = ANY(%s)", args: []any{vs}}, nil
+		},
 	}
 }
 

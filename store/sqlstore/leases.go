@@ -56,3 +56,51 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		return err
 	})
 }
+
+// RenewLeases implements store.Store with one UPDATE ... RETURNING: one
+// round trip, whatever the number of names (they travel as one parameter,
+// see dialect.inSet). It only updates rows holder holds unexpired, so it
+// never takes over or re-creates a lease; on PostgreSQL the UPDATE locks
+// the rows it changes, and a concurrent AcquireLease of one of them either
+// waits for it and then finds the renewed expiry, or takes the row over
+// first and leaves it to no longer match holder.
+func (s *Store) RenewLeases(ctx context.Context, holder string, names []string, now time.Time, ttl time.Duration) ([]string, error) {
+	if err := store.CheckLeases(holder, names, ttl); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	start, end := store.LeaseTerm(now, ttl)
+	set, err := s.d.inSet("name", names)
+	if err != nil {
+		return nil, err
+	}
+	renewed := make(map[string]bool, len(names))
+	err = s.writeStmt(ctx, "renew leases", func(c conn) error {
+		clear(renewed) // a retried statement starts over
+		q := newQuery(s.d)
+		q.add("UPDATE "+leasesTable+" SET expires_at = %s WHERE holder = %s AND expires_at > %s",
+			timeColumn(end), holder, timeColumn(start))
+		q.add(" AND ")
+		q.add(set.sql, set.args...)
+		q.add(" RETURNING name")
+		rows, err := c.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				return err
+			}
+			renewed[name] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return store.LostLeases(names, renewed), nil
+}

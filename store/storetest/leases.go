@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -157,4 +158,172 @@ func testLeaseRace(t *testing.T, e *env) {
 		assert.Equal(t, h == first, ok, "%s: only the winner holds it (it renews)", h)
 	}
 	race(now.Add(time.Second + ttl))
+}
+
+// testLeaseRenew covers RenewLeases: it renews the unexpired leases of its
+// holder, moving their expiry, and reports the others as lost without
+// taking them over or creating them.
+func testLeaseRenew(t *testing.T, e *env) {
+	ctx, s := e.ctx, e.s
+	const ttl = 10 * time.Second
+	t0 := e.now()
+	acquire := func(name, holder string, now time.Time) bool {
+		t.Helper()
+		ok, err := s.AcquireLease(ctx, name, holder, now, ttl)
+		require.NoError(t, err)
+		return ok
+	}
+	require.True(t, acquire("a1", "a", t0))
+	require.True(t, acquire("a2", "a", t0))
+	require.True(t, acquire("a-short", "a", t0.Add(-9*time.Second))) // expires at t0+1s
+	require.True(t, acquire("b1", "b", t0))
+	require.True(t, acquire("a-released", "a", t0))
+	require.NoError(t, s.ReleaseLease(ctx, "a-released", "a"))
+
+	// At t0+5s: a1 and a2 are renewed until t0+15s; a-short has expired,
+	// b1 is b's, a-released and never-held are nobody's.
+	t1 := t0.Add(5 * time.Second)
+	lost, err := s.RenewLeases(ctx, "a", []string{"a1", "b1", "a-short", "a2", "a-released", "never-held", "a1", "b1"}, t1, ttl)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b1", "a-short", "a-released", "never-held"}, lost,
+		"the lost names in the order given, each once")
+
+	assert.False(t, acquire("a1", "b", t0.Add(12*time.Second)), "renewed past its old expiry t0+10s")
+	assert.False(t, acquire("a2", "b", t0.Add(15*time.Second-time.Microsecond)), "held until t0+15s")
+	assert.True(t, acquire("a2", "b", t0.Add(15*time.Second)), "and free at t0+15s")
+	assert.False(t, acquire("b1", "c", t1), "b's lease is still b's")
+	assert.True(t, acquire("b1", "b", t1), "and b still renews it")
+	assert.True(t, acquire("a-short", "c", t1), "the expired lease was not re-taken: anyone may have it")
+	assert.True(t, acquire("a-released", "c", t1), "the released lease was not re-created")
+	assert.True(t, acquire("never-held", "c", t1), "nor one that never was")
+
+	// The renewal moves the expiry to now+ttl, in whole microseconds.
+	t2 := t0.Add(time.Hour)
+	require.True(t, acquire("n", "a", t2))
+	base := store.NormalizeTime(t2.Add(time.Second))
+	lost, err = s.RenewLeases(ctx, "a", []string{"n"}, base.Add(999*time.Nanosecond).In(zone), 1500*time.Nanosecond)
+	require.NoError(t, err)
+	assert.Empty(t, lost)
+	assert.False(t, acquire("n", "b", base.Add(999*time.Nanosecond)), "still held within the microsecond")
+	assert.True(t, acquire("n", "b", base.Add(time.Microsecond)), "the renewed term was one whole microsecond")
+
+	// At its expiry a lease is no longer its holder's to renew.
+	require.True(t, acquire("x", "a", t2))
+	lost, err = s.RenewLeases(ctx, "a", []string{"x"}, t2.Add(ttl), ttl)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x"}, lost)
+
+	// No names: nothing to do.
+	lost, err = s.RenewLeases(ctx, "a", nil, t2, ttl)
+	require.NoError(t, err)
+	assert.Empty(t, lost)
+
+	// Many names at once: the store has no limit on their number.
+	many := make([]string, 2500)
+	for i := range many {
+		many[i] = fmt.Sprintf("many-%04d", i)
+		if i%2 == 0 {
+			require.True(t, acquire(many[i], "m", t2))
+		}
+	}
+	lost, err = s.RenewLeases(ctx, "m", many, t2.Add(time.Second), ttl)
+	require.NoError(t, err)
+	require.Len(t, lost, len(many)/2)
+	for i, name := range lost {
+		assert.Equal(t, many[2*i+1], name)
+	}
+	assert.False(t, acquire(many[0], "z", t2.Add(ttl)), "renewed until t2+11s")
+	assert.True(t, acquire(many[1], "z", t2), "a lost name was not created")
+}
+
+// testLeaseRenewInvalid checks the arguments RenewLeases refuses, and
+// that a refused call renews nothing.
+func testLeaseRenewInvalid(t *testing.T, e *env) {
+	ctx, s := e.ctx, e.s
+	now := e.now()
+	const ttl = time.Second
+	ok, err := s.AcquireLease(ctx, "l", "a", now, ttl)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for _, tc := range []struct {
+		holder string
+		names  []string
+		ttl    time.Duration
+		field  string
+	}{
+		{"", []string{"l"}, time.Minute, "holder"},
+		{"", nil, time.Minute, "holder"},
+		{"a", []string{"l", ""}, time.Minute, "name"},
+		{"a", []string{"l"}, 0, "ttl"},
+		{"a", nil, -time.Second, "ttl"},
+		{"a", []string{"l"}, time.Microsecond - 1, "ttl"},
+	} {
+		lost, err := s.RenewLeases(ctx, tc.holder, tc.names, now, tc.ttl)
+		assert.Nil(t, lost)
+		assert.ErrorIs(t, err, errdefs.ErrInvalid, "%+v", tc)
+		var de *errdefs.Error
+		if assert.True(t, errors.As(err, &de), "%+v", tc) {
+			assert.Equal(t, "lease", de.Resource)
+			assert.Equal(t, tc.field, de.Field)
+		}
+	}
+	ok, err = s.AcquireLease(ctx, "l", "b", now.Add(ttl), ttl)
+	require.NoError(t, err)
+	assert.True(t, ok, "the refused calls renewed nothing")
+}
+
+// testLeaseRenewRace renews a lease just before its expiry while other
+// holders try to take it over at its expiry, many times over: the renewal
+// and a takeover never both succeed, and whoever the store says holds the
+// lease afterwards is the one that won.
+func testLeaseRenewRace(t *testing.T, e *env) {
+	const rounds, rivals, ttl = 20, 4, time.Minute
+	for r := range rounds {
+		name := fmt.Sprintf("race-%d", r)
+		t0 := e.now().Add(time.Duration(r) * time.Hour)
+		ok, err := e.s.AcquireLease(e.ctx, name, "a", t0, ttl)
+		require.NoError(t, err)
+		require.True(t, ok)
+		var (
+			wg       sync.WaitGroup
+			lost     []string
+			renewErr error
+			taken    = make([]bool, rivals)
+			errs     = make([]error, rivals)
+		)
+		start := make(chan struct{})
+		wg.Add(1 + rivals)
+		go func() {
+			defer wg.Done()
+			<-start
+			lost, renewErr = e.s.RenewLeases(e.ctx, "a", []string{name}, t0.Add(ttl-time.Microsecond), ttl)
+		}()
+		for i := range rivals {
+			go func() {
+				defer wg.Done()
+				<-start
+				taken[i], errs[i] = e.s.AcquireLease(e.ctx, name, fmt.Sprintf("rival-%d", i), t0.Add(ttl), ttl)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		require.NoError(t, renewErr)
+		winners := 0
+		for i := range rivals {
+			require.NoError(t, errs[i])
+			if taken[i] {
+				winners++
+			}
+		}
+		renewed := len(lost) == 0
+		if renewed {
+			assert.Zero(t, winners, "round %d: renewed, yet taken over", r)
+		} else {
+			assert.Equal(t, 1, winners, "round %d: lost, so exactly one rival took it", r)
+		}
+		// a holds it afterwards exactly when it renewed.
+		ok, err = e.s.AcquireLease(e.ctx, name, "a", t0.Add(ttl+time.Second), ttl)
+		require.NoError(t, err)
+		assert.Equal(t, renewed, ok, "round %d", r)
+	}
 }
