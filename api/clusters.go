@@ -13,10 +13,30 @@ import (
 )
 
 // clusterView is a cluster as show and the detail list present it.
+// StackID and ClusterID shadow the cluster's stack_id: one of them is set,
+// by version (see stackRef).
 type clusterView struct {
 	*cluster.Cluster
-	Revision *int64 `json:"revision,omitempty"` // hides the store's revision
-	Links    []link `json:"links"`
+	Revision  *int64  `json:"revision,omitempty"` // hides the store's revision
+	StackID   *string `json:"stack_id,omitempty"`
+	ClusterID *string `json:"cluster_id,omitempty"`
+	Links     []link  `json:"links"`
+}
+
+// stackRef returns the (stack_id, cluster_id) pair of a response at
+// version v: Magnum 1.13 renamed the field, keeping its value.
+func stackRef(v Version, ref string) (stackID, clusterID *string) {
+	if v.AtLeast(verClusterID) {
+		return nil, &ref
+	}
+	return &ref, nil
+}
+
+// clusterViewOf presents c at version v.
+func clusterViewOf(base string, v Version, c *cluster.Cluster) clusterView {
+	view := clusterView{Cluster: c, Links: selfLinks(base, "clusters", c.UUID)}
+	view.StackID, view.ClusterID = stackRef(v, c.StackID)
+	return view
 }
 
 // clusterSummary is a cluster in a non-detail list: Magnum's short fields.
@@ -34,7 +54,8 @@ type clusterSummary struct {
 	FlavorID          string               `json:"flavor_id"`
 	CreateTimeout     int                  `json:"create_timeout"`
 	HealthStatus      cluster.HealthStatus `json:"health_status"`
-	StackID           string               `json:"stack_id"`
+	StackID           *string              `json:"stack_id,omitempty"`   // below 1.13
+	ClusterID         *string              `json:"cluster_id,omitempty"` // from 1.13
 	Links             []link               `json:"links"`
 }
 
@@ -51,12 +72,13 @@ func (h *handler) listClusters(detail bool) http.HandlerFunc {
 			return
 		}
 		base := h.baseURL(r)
+		v := state(r.Context()).version
 		var items any
 		if detail {
 			views := make([]clusterView, len(cs))
 			for i, c := range cs {
 				c.Faults = nil // shown only by GET of one cluster
-				views[i] = clusterView{Cluster: c, Links: selfLinks(base, "clusters", c.UUID)}
+				views[i] = clusterViewOf(base, v, c)
 			}
 			items = views
 		} else {
@@ -67,8 +89,9 @@ func (h *handler) listClusters(detail bool) http.HandlerFunc {
 					DockerVolumeSize: c.DockerVolumeSize, Labels: c.Labels, NodeCount: c.NodeCount,
 					MasterCount: c.MasterCount, Status: c.Status, MasterFlavorID: c.MasterFlavorID,
 					FlavorID: c.FlavorID, CreateTimeout: c.CreateTimeout, HealthStatus: c.HealthStatus,
-					StackID: c.StackID, Links: selfLinks(base, "clusters", c.UUID),
+					Links: selfLinks(base, "clusters", c.UUID),
 				}
+				sums[i].StackID, sums[i].ClusterID = stackRef(v, c.StackID)
 			}
 			items = sums
 		}
@@ -88,7 +111,7 @@ func (h *handler) showCluster(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, clusterView{Cluster: c, Links: selfLinks(h.baseURL(r), "clusters", c.UUID)})
+	writeJSON(w, http.StatusOK, clusterViewOf(h.baseURL(r), state(r.Context()).version, c))
 }
 
 // clusterCreate is the body of POST /v1/clusters.

@@ -23,7 +23,8 @@
 //
 // Day-2 operations are served as in Magnum: node groups (1.9+; create
 // answers 202 with the group and its Location, PATCH changes only
-// min_node_count and max_node_count, DELETE is 204, counts that would break
+// min_node_count and max_node_count (and from 1.14 node_labels and
+// node_taints), DELETE is 204, counts that would break
 // min ≤ node_count ≤ max are 409), actions/resize with "nodegroup" naming
 // any worker group (1.7+), actions/upgrade (1.8+; 202 with {"uuid"}) and CA
 // rotation by PATCH /v1/certificates/{cluster} (1.5+; 202 with {"uuid"},
@@ -37,9 +38,19 @@
 //	POST /v1/clusters/prod/actions/upgrade
 //	{"rollback": true}
 //
-// Node groups' node_labels and node_taints belong to microversion 1.14,
-// above MaxVersion (1.11–1.13 are not served yet), so the API neither takes
-// nor shows them; the Manager and the magnum CLI do.
+// Microversions 1.11–1.14 follow Magnum too: 1.11 removed the bay and
+// baymodel aliases, which gomagnum never served (/v1/bays is 404 at every
+// version); 1.12 adds PATCH /v1/credentials/{cluster}, a synchronous
+// credential rotation by the cluster's driver (202 with {"uuid"}; 400 when
+// the driver has no such ability, as the built-in Heat drivers do not);
+// 1.13 shows a cluster's stack_id as cluster_id (same value); 1.14 shows
+// and takes node groups' node_labels and node_taints (in create and PATCH),
+// which below 1.14 are unknown attributes (400):
+//
+//	POST /v1/clusters/prod/nodegroups
+//	OpenStack-API-Version: container-infra 1.14
+//	{"name": "gpu", "node_labels": {"accelerator": "a100"},
+//	 "node_taints": [{"key": "gpu", "value": "true", "effect": "NoSchedule"}]}
 //
 // Quotas (1.6+) are served as in Magnum, with a "Node" resource beside
 // "Cluster".

@@ -12,7 +12,8 @@ import (
 
 // nodeGroupView is a node group as the API shows it. NodeLabels and
 // NodeTaints shadow the group's own fields so that they are left out
-// before verNodeLabels, as Magnum hides fields of later microversions.
+// before verNodeLabels (1.14), as Magnum hides fields of later
+// microversions.
 type nodeGroupView struct {
 	*cluster.NodeGroup
 	Revision   *int64 `json:"revision,omitempty"`
@@ -93,9 +94,13 @@ type nodeGroupCreate struct {
 // (400), node_count 0 before 1.10 (400), then the consistency of the
 // counts, min ≤ node_count ≤ max (409, NodeGroupInvalidInput).
 func (in *nodeGroupCreate) check(v Version) error {
-	if in.NodeLabels != nil || in.NodeTaints != nil {
-		if err := requireVersion(v, verNodeLabels, "node_labels and node_taints"); err != nil {
-			return err
+	if !v.AtLeast(verNodeLabels) {
+		// Fields of 1.14: unknown before, like any other.
+		switch {
+		case in.NodeLabels != nil:
+			return unknownAttribute("node_labels")
+		case in.NodeTaints != nil:
+			return unknownAttribute("node_taints")
 		}
 	}
 	for _, f := range []struct {
@@ -173,17 +178,17 @@ func (h *handler) createNodeGroup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, view)
 }
 
-// touchesNodeLabels reports whether a patch addresses node_labels or
-// node_taints (or anything under them).
-func touchesNodeLabels(ops []patch.Op) bool {
+// touchesNodeLabels returns "node_labels" or "node_taints" when a patch
+// addresses it (or anything under it), else "".
+func touchesNodeLabels(ops []patch.Op) string {
 	for _, op := range ops {
 		for _, p := range []string{"/node_labels", "/node_taints"} {
 			if op.Path == p || len(op.Path) > len(p) && op.Path[:len(p)+1] == p+"/" {
-				return true
+				return p[1:]
 			}
 		}
 	}
-	return false
+	return ""
 }
 
 // updateNodeGroup serves PATCH /v1/clusters/{ident}/nodegroups/{ng}: 202
@@ -200,11 +205,10 @@ func (h *handler) updateNodeGroup(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if touchesNodeLabels(ops) {
-		if err := requireVersion(v, verNodeLabels, "node_labels and node_taints"); err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	if f := touchesNodeLabels(ops); f != "" && !v.AtLeast(verNodeLabels) {
+		// As for any attribute a node group does not have.
+		h.writeError(w, r, errdefs.Invalid(f, "the node group has no attribute %q before API version %s (requested %s)", f, verNodeLabels, v))
+		return
 	}
 	ident, ng := r.PathValue("ident"), r.PathValue("ng")
 	cur, err := h.mgr.GetNodeGroup(r.Context(), ident, ng)

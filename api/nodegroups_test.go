@@ -135,7 +135,8 @@ func TestNodeGroupLifecycleOverHTTP(t *testing.T) {
 		{"internal field", `[{"op":"replace","path":"/uuid","value":"x"}]`, 400},
 		{"negative min", `[{"op":"replace","path":"/min_node_count","value":-1}]`, 400},
 		{"not a patch", `{"op":"replace"}`, 400},
-		{"node labels before 1.14", `[{"op":"add","path":"/node_labels","value":"{'a': 'b'}"}]`, 406},
+		{"node labels before 1.14", `[{"op":"add","path":"/node_labels","value":"{'a': 'b'}"}]`, 400},
+		{"node taints before 1.14", `[{"op":"add","path":"/node_taints","value":"[]"}]`, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(t, "PATCH", "/v1/clusters/prod/nodegroups/gpu", "alice-token", "1.10", tc.body)
@@ -168,8 +169,10 @@ func TestNodeGroupCreateRefused(t *testing.T) {
 		status                    int
 	}{
 		{"before 1.9", "1.8", "/v1/clusters/prod/nodegroups", `{"name":"a"}`, 406},
-		{"node labels before 1.14", "1.10", "/v1/clusters/prod/nodegroups", `{"name":"a","node_labels":{"x":"y"}}`, 406},
-		{"node taints before 1.14", "1.10", "/v1/clusters/prod/nodegroups", `{"name":"a","node_taints":[{"key":"k","effect":"NoSchedule"}]}`, 406},
+		{"node labels before 1.14", "1.13", "/v1/clusters/prod/nodegroups", `{"name":"a","node_labels":{"x":"y"}}`, 400},
+		{"node taints before 1.14", "1.10", "/v1/clusters/prod/nodegroups", `{"name":"a","node_taints":[{"key":"k","effect":"NoSchedule"}]}`, 400},
+		{"empty node labels before 1.14", "1.13", "/v1/clusters/prod/nodegroups", `{"name":"a","node_labels":{}}`, 400},
+		{"unknown taint field", "1.14", "/v1/clusters/prod/nodegroups", `{"name":"a","node_taints":[{"key":"k","effect":"NoSchedule","bogus":1}]}`, 400},
 		{"unknown field", "1.10", "/v1/clusters/prod/nodegroups", `{"name":"a","flavour":"m1.small"}`, 400},
 		{"wrong type", "1.10", "/v1/clusters/prod/nodegroups", `{"name":"a","node_count":"two"}`, 400},
 		{"empty body", "1.10", "/v1/clusters/prod/nodegroups", ``, 400},
