@@ -287,3 +287,69 @@ func TestGophercloudDay2(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, before.PEM, after.PEM)
 }
+
+// labeledGroup is a node group create body with the 1.14 fields that
+// gophercloud v2's nodegroups.CreateOpts does not have, through the
+// package's CreateOptsBuilder.
+type labeledGroup struct {
+	nodegroups.CreateOpts
+	NodeLabels map[string]string   `json:"node_labels,omitempty"`
+	NodeTaints []map[string]string `json:"node_taints,omitempty"`
+}
+
+func (o labeledGroup) ToNodeGroupCreateMap() (map[string]any, error) {
+	return gophercloud.BuildRequestBody(o, "")
+}
+
+// TestGophercloudAtLatest drives the 1.12–1.14 changes with a gophercloud
+// client at "latest" (1.14): its Cluster has no cluster_id field (it knows
+// stack_id only, which 1.13 renamed), node groups take node labels and
+// taints through a CreateOptsBuilder, and PATCH /v1/credentials goes
+// through the client's raw request (it has no credentials package): 400
+// for the Heat Kubernetes driver.
+func TestGophercloudAtLatest(t *testing.T) {
+	e := newEnv(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := e.containerInfra(t, "alice-token", "latest")
+	old := e.containerInfra(t, "alice-token", "1.12")
+
+	_, err := clustertemplates.Create(ctx, c, clustertemplates.CreateOpts{
+		Name: "k8s", COE: "kubernetes", ImageID: "fedora-atomic-latest", KeyPairID: "testkey",
+		ExternalNetworkID: "public", FlavorID: "m1.small", MasterFlavorID: "m1.medium",
+	}).Extract()
+	require.NoError(t, err)
+	one := 1
+	id, err := clusters.Create(ctx, c, clusters.CreateOpts{Name: "prod", ClusterTemplateID: "k8s", NodeCount: &one}).Extract()
+	require.NoError(t, err)
+	cl := waitStatus(t, ctx, c, id, "CREATE_COMPLETE")
+	assert.Empty(t, cl.StackID, "1.13 calls it cluster_id, which gophercloud does not read")
+	clOld, err := clusters.Get(ctx, old, id).Extract()
+	require.NoError(t, err)
+	assert.NotEmpty(t, clOld.StackID, "stack_id below 1.13")
+
+	ng, err := nodegroups.Create(ctx, c, id, labeledGroup{
+		CreateOpts: nodegroups.CreateOpts{Name: "gpu", NodeCount: &one},
+		NodeLabels: map[string]string{"accelerator": "a100"},
+		NodeTaints: []map[string]string{{"key": "gpu", "value": "true", "effect": "NoSchedule"}},
+	}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, "gpu", ng.Name)
+	waitStatus(t, ctx, c, id, "UPDATE_COMPLETE")
+	var shown struct {
+		NodeLabels map[string]string   `json:"node_labels"`
+		NodeTaints []map[string]string `json:"node_taints"`
+	}
+	require.NoError(t, nodegroups.Get(ctx, c, id, "gpu").ExtractInto(&shown))
+	assert.Equal(t, map[string]string{"accelerator": "a100"}, shown.NodeLabels)
+	assert.Equal(t, []map[string]string{{"key": "gpu", "value": "true", "effect": "NoSchedule"}}, shown.NodeTaints)
+	_, err = nodegroups.Create(ctx, old, id, labeledGroup{
+		CreateOpts: nodegroups.CreateOpts{Name: "gpu2"}, NodeLabels: map[string]string{"a": "b"},
+	}).Extract()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "node_labels below 1.14: %v", err)
+
+	_, err = c.Patch(ctx, c.ServiceURL("credentials", id), nil, nil, &gophercloud.RequestOpts{OkCodes: []int{http.StatusAccepted}})
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "no credential rotation in the Heat driver: %v", err)
+	_, err = e.containerInfra(t, "alice-token", "1.11").Patch(ctx, c.ServiceURL("credentials", id), nil, nil, &gophercloud.RequestOpts{OkCodes: []int{http.StatusAccepted}})
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotAcceptable), "before 1.12: %v", err)
+}
