@@ -48,6 +48,12 @@ func FuzzHandler(f *testing.F) {
 		{"GET", "/v1/mservices", "1.1", ""},
 		{"PUT", "/v1/quotas/a/b", "1.6", "{}"},
 		{"GET", "/v1/clusters/%2e%2e/detail", "1.1", ""},
+		{"PATCH", "/v1/credentials/c", "1.12", ""},
+		{"PATCH", "/v1/credentials/c", "1.11", `{"x":1}`},
+		{"GET", "/v1/clusters/detail?limit=1", "1.13", ""},
+		{"GET", "/v1/bays", "1.11", ""},
+		{"POST", "/v1/clusters/c/nodegroups", "1.14", `{"name":"ng","node_labels":{"x":"y"},"node_taints":[{"key":"k","value":"v","effect":"NoExecute"}]}`},
+		{"PATCH", "/v1/clusters/c/nodegroups/x", "1.14", `[{"op":"replace","path":"/node_taints","value":[{"key":"k","effect":"Maybe"}]},{"op":"add","path":"/node_labels/a","value":"b"}]`},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.version, s.body)
