@@ -35,15 +35,36 @@ const UnlimitedQuota = -1
 // CreateQuota sets project projectID's limit of resource to hardLimit
 // (admins only). A project that already has a quota of the resource is
 // errdefs.ErrConflict; an empty or over-long project ID, an unknown
-// resource or a negative hardLimit is errdefs.ErrInvalid. The Manager does
-// not look the project up in Keystone; the api package does, as Magnum,
-// when its Config.Projects is set.
+// resource or a negative hardLimit is errdefs.ErrInvalid. The project is
+// not looked up anywhere; CreateQuotaWith can, as Magnum does in Keystone.
 func (m *Manager) CreateQuota(ctx context.Context, projectID, resource string, hardLimit int) (*store.QuotaRecord, error) {
+	return m.CreateQuotaWith(ctx, projectID, resource, hardLimit, CreateQuotaOptions{})
+}
+
+// CreateQuotaOptions are the optional steps of CreateQuotaWith.
+type CreateQuotaOptions struct {
+	// CheckProject, if set, is asked whether project projectID exists
+	// once the caller is known to be allowed and the quota is valid, and
+	// before it is stored; its error is returned as is, so an error
+	// wrapping errdefs.ErrNotFound is the API's 404 and one wrapping
+	// errdefs.ErrUnavailable its 503. The api package passes its
+	// ProjectChecker (e.g. a Keystone lookup), as Magnum checks the
+	// project in Keystone.
+	CheckProject func(ctx context.Context, projectID string) error
+}
+
+// CreateQuotaWith is CreateQuota with opts' extra steps.
+func (m *Manager) CreateQuotaWith(ctx context.Context, projectID, resource string, hardLimit int, opts CreateQuotaOptions) (*store.QuotaRecord, error) {
 	if _, err := m.quotaAdmin(ctx, "create", projectID, resource); err != nil {
 		return nil, err
 	}
 	if err := checkQuota(projectID, resource, hardLimit); err != nil {
 		return nil, err
+	}
+	if opts.CheckProject != nil {
+		if err := opts.CheckProject(ctx, projectID); err != nil {
+			return nil, err
+		}
 	}
 	q := &store.QuotaRecord{ProjectID: projectID, Resource: resource, HardLimit: hardLimit, CreatedAt: m.nowUTC()}
 	if err := m.store.CreateQuota(ctx, q); err != nil {

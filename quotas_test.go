@@ -253,3 +253,41 @@ func TestQuotaList(t *testing.T) {
 	_, err = m.ListQuotas(ctx, true, magnum.ListOptions{Page: store.Page{Marker: "not-an-id"}})
 	assert.ErrorIs(t, err, errdefs.ErrInvalid)
 }
+
+// TestCreateQuotaWithProjectCheck: the project check runs after the
+// caller's rights and the quota's fields are checked and before anything
+// is stored, and its error is returned as is.
+func TestCreateQuotaWithProjectCheck(t *testing.T) {
+	m := newQuotaManager(t, magnum.Config{})
+	var asked []string
+	opts := magnum.CreateQuotaOptions{CheckProject: func(ctx context.Context, id string) error {
+		asked = append(asked, id)
+		if id == "ghost" {
+			return &errdefs.Error{Kind: errdefs.ErrNotFound, Reason: "Project ghost could not be found."}
+		}
+		if id == "flaky" {
+			return errdefs.New(errdefs.ErrUnavailable, "project", id, "identity down")
+		}
+		return nil
+	}}
+	_, err := m.CreateQuotaWith(as(alice), "ghost", store.ResourceCluster, 1, opts)
+	assert.ErrorIs(t, err, errdefs.ErrForbidden, "members are refused before any lookup")
+	_, err = m.CreateQuotaWith(as(admin), "ghost", "Cores", 1, opts)
+	assert.ErrorIs(t, err, errdefs.ErrInvalid, "an invalid quota is refused before any lookup")
+	_, err = m.CreateQuotaWith(as(admin), "ghost", store.ResourceCluster, -1, opts)
+	assert.ErrorIs(t, err, errdefs.ErrInvalid)
+	assert.Empty(t, asked)
+
+	_, err = m.CreateQuotaWith(as(admin), "ghost", store.ResourceCluster, 1, opts)
+	assert.ErrorIs(t, err, errdefs.ErrNotFound)
+	_, err = m.CreateQuotaWith(as(admin), "flaky", store.ResourceCluster, 1, opts)
+	assert.ErrorIs(t, err, errdefs.ErrUnavailable)
+	q, err := m.CreateQuotaWith(as(admin), "p1", store.ResourceCluster, 0, opts)
+	require.NoError(t, err)
+	assert.Equal(t, 0, q.HardLimit)
+	assert.Equal(t, []string{"ghost", "flaky", "p1"}, asked)
+	list, err := m.ListQuotas(as(admin), true, magnum.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "refused projects stored nothing")
+	assert.Equal(t, "p1", list[0].ProjectID)
+}

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/projects"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/gomagnum/magnum/errdefs"
@@ -140,4 +142,40 @@ func (k *Keystone) validate(ctx context.Context, tok string) (policy.Caller, tim
 		}
 	}
 	return c, t.ExpiresAt, nil
+}
+
+// KeystoneProjects is a ProjectChecker that looks projects up in Keystone
+// v3 (GET /v3/projects/{id}), as Magnum does on quota create. Identity is
+// a client authenticated as the service itself, e.g. the one of
+// KeystoneConfig; its user needs the right to read any project (Keystone's
+// identity:get_project, which the default policy gives admins).
+type KeystoneProjects struct {
+	Identity *gophercloud.ServiceClient
+}
+
+// CheckProject asks Keystone for projectID: nil if it answers with the
+// project, errdefs.ErrNotFound if it has none, errdefs.ErrUnavailable if
+// it cannot be reached or fails, and an error of no kind (500) if it
+// refuses the service's own credentials.
+func (k KeystoneProjects) CheckProject(ctx context.Context, projectID string) error {
+	if k.Identity == nil {
+		return errors.New("api: KeystoneProjects.Identity is not set")
+	}
+	// The ID becomes one path segment: escaped, and never a dot segment a
+	// server could resolve to another path.
+	if projectID == "" || projectID == "." || projectID == ".." {
+		return errProjectNotFound(projectID)
+	}
+	_, err := projects.Get(ctx, k.Identity, url.PathEscape(projectID)).Extract()
+	switch {
+	case err == nil:
+		return nil
+	case gophercloud.ResponseCodeIs(err, http.StatusNotFound):
+		return errProjectNotFound(projectID)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case gophercloud.ResponseCodeIs(err, http.StatusUnauthorized), gophercloud.ResponseCodeIs(err, http.StatusForbidden):
+		return fmt.Errorf("api: Keystone refused the service's project lookup (does its user have identity:get_project?): %w", err)
+	}
+	return errdefs.New(errdefs.ErrUnavailable, "project", clip(projectID), "the identity service could not look the project up")
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gomagnum/magnum"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/store"
 )
@@ -57,7 +58,10 @@ func (h *handler) quotaVersion(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// createQuota serves POST /v1/quotas: 201 and the quota.
+// createQuota serves POST /v1/quotas: 201 and the quota. When the
+// Authenticator has a ProjectChecker (WithProjects), a project it does not
+// know is 404, as Magnum's Keystone lookup; without one any project ID is
+// taken.
 func (h *handler) createQuota(w http.ResponseWriter, r *http.Request) {
 	if !h.quotaVersion(w, r) {
 		return
@@ -79,7 +83,11 @@ func (h *handler) createQuota(w http.ResponseWriter, r *http.Request) {
 	if in.HardLimit != nil {
 		limit = *in.HardLimit
 	}
-	q, err := h.mgr.CreateQuota(r.Context(), *in.ProjectID, *in.Resource, limit)
+	var opts magnum.CreateQuotaOptions
+	if pc := projectsOf(h.auth); pc != nil {
+		opts.CheckProject = pc.CheckProject
+	}
+	q, err := h.mgr.CreateQuotaWith(r.Context(), *in.ProjectID, *in.Resource, limit, opts)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
