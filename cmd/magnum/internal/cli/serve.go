@@ -39,6 +39,9 @@ type serveFlags struct {
 	token     string
 	publicURL string
 	timeout   time.Duration
+	// checkProjects is --check-projects; nil: on with Keystone on a real
+	// cloud.
+	checkProjects *bool
 }
 
 const serveDetails = `Serves Magnum's v1 REST API (package api) over this state directory and
@@ -57,6 +60,14 @@ Authentication (--auth):
             simulated cloud). It prints the token and the OS_* variables that
             point the openstack CLI at the server.
 
+With --auth keystone on a real cloud, quota creates look the project up in
+Keystone as Magnum does (GET /v3/projects/{id} with the CLI's cloud
+credentials, which need the right to read projects, e.g. the admin role):
+an unknown project is 404, a Keystone that cannot be asked 503.
+--check-projects=false turns that off (any project ID is taken, as with
+--auth static, where there is no Keystone to ask); --check-projects turns
+it on for the simulated cloud's Keystone too.
+
 While serve runs it owns the state directory: on the simulated cloud other
 magnum commands on the same --state-dir wait for it to stop (flock). On a
 real cloud they may run beside it (the store is shared), but a cluster
@@ -73,6 +84,8 @@ func serveCommand() *command {
 			fs.StringVar(&f.token, "token", "", "the token --auth static accepts (env MAGNUM_SERVE_TOKEN; default a random one, printed)")
 			fs.StringVar(&f.publicURL, "public-url", "", "base URL clients reach the API at, used in links (default: from each request)")
 			fs.DurationVar(&f.timeout, "request-timeout", time.Minute, "bound on the work of one request (0: none)")
+			fs.Var(optBool{target: &f.checkProjects, value: true}, "check-projects",
+				"quota creates check the project exists in Keystone (default: on with --auth keystone on a real cloud)")
 		},
 		nargsMax: 0,
 		run: func(ctx context.Context, e *env, _ []string) error {
@@ -98,9 +111,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		return usagef(e.cmd, "--public-url must be an http:// or https:// URL, not %q", f.publicURL)
 	}
 	var (
-		auth        api.Authenticator
-		identityURI string
-		printToken  bool
+		auth           api.Authenticator
+		identityURI    string
+		printToken     bool
+		checksProjects bool
 	)
 	switch f.auth {
 	case authStatic:
@@ -113,6 +127,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		}
 		if strings.ContainsAny(f.token, " \t\r\n") {
 			return usagef(e.cmd, "--token must not contain white space")
+		}
+		if f.checkProjects != nil && *f.checkProjects {
+			return usagef(e.cmd, "--check-projects needs --auth keystone")
 		}
 		auth = api.Static{f.token: e.caller}
 		printToken = true
@@ -129,6 +146,14 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 			return err
 		}
 		auth, identityURI = ks, identity.IdentityEndpoint
+		check := e.g.realCloud()
+		if f.checkProjects != nil {
+			check = *f.checkProjects
+		}
+		if check {
+			auth = api.WithProjects(ks, api.KeystoneProjects{Identity: identity})
+			checksProjects = true
+		}
 	default:
 		return usagef(e.cmd, "--auth must be keystone or static, not %q", f.auth)
 	}
@@ -179,6 +204,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	fmt.Fprintf(w, "magnum: serving the Magnum v1 API on %s/v1 (auth %s); stop with Ctrl-C\n", base, f.auth)
 	if identityURI != "" {
 		fmt.Fprintf(w, "magnum: validating X-Auth-Token with Keystone at %s\n", identityURI)
+	}
+	if checksProjects {
+		fmt.Fprintln(w, "magnum: quota creates check the project in Keystone")
 	}
 	if printToken {
 		fmt.Fprintf(w, "magnum: token %s acts as user %q in project %q with roles %q\n", f.token, e.caller.UserID, e.caller.ProjectID, strings.Join(e.caller.Roles, ","))

@@ -41,13 +41,19 @@ var serveURLLine = regexp.MustCompile(`serving the Magnum v1 API on (http://\S+)
 // and a stop function returning the exit code and stderr.
 func startServe(t *testing.T, dir string, args ...string) (string, *lockedBuffer, func() (int, string)) {
 	t.Helper()
-	var out, errb lockedBuffer
 	vars := map[string]string{"MAGNUM_STATE_DIR": dir, "MAGNUM_SIM_STACK_TIME": "100ms"}
+	return startServeEnv(t, func(k string) string { return vars[k] }, args...)
+}
+
+// startServeEnv is startServe with the environment getenv.
+func startServeEnv(t *testing.T, getenv func(string) string, args ...string) (string, *lockedBuffer, func() (int, string)) {
+	t.Helper()
+	var out, errb lockedBuffer
 	interrupt := make(chan struct{})
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(context.Background(), append([]string{"serve", "--listen", "127.0.0.1:0"}, args...),
-			IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }, Interrupt: interrupt})
+			IO{Stdout: &out, Stderr: &errb, Getenv: getenv, Interrupt: interrupt})
 	}()
 	var base string
 	require.Eventually(t, func() bool {
@@ -229,6 +235,8 @@ func TestServeUsage(t *testing.T) {
 	}{
 		{"bad auth", []string{"--auth", "ldap"}, ExitUsage, "--auth must be keystone or static"},
 		{"token with keystone", []string{"--auth", "keystone", "--token", "x"}, ExitUsage, "--token is for --auth static"},
+		{"project check without keystone", []string{"--auth", "static", "--check-projects"}, ExitUsage, "--check-projects needs --auth keystone"},
+		{"bad project check", []string{"--check-projects=maybe"}, ExitUsage, "check-projects"},
 		{"token with space", []string{"--token", "a b"}, ExitUsage, "white space"},
 		{"bad public url", []string{"--public-url", "ftp://x"}, ExitUsage, "--public-url"},
 		{"negative timeout", []string{"--request-timeout", "-1s"}, ExitUsage, "--request-timeout"},
@@ -239,6 +247,28 @@ func TestServeUsage(t *testing.T) {
 			code, _, stderr := runMain(t, t.TempDir(), nil, append([]string{"serve"}, tc.args...)...)
 			assert.Equal(t, tc.code, code, stderr)
 			assert.Contains(t, stderr, tc.msg)
+		})
+	}
+}
+
+// TestServeCheckProjectsSwitch: on the simulated cloud the Keystone
+// project check is off unless asked for; --check-projects=false keeps it
+// off.
+func TestServeCheckProjectsSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		on   bool
+	}{
+		{"default", []string{"--auth", "keystone"}, false},
+		{"on", []string{"--auth", "keystone", "--check-projects"}, true},
+		{"off", []string{"--auth", "keystone", "--check-projects=false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out, stop := startServe(t, t.TempDir(), tc.args...)
+			assert.Equal(t, tc.on, strings.Contains(out.String(), "quota creates check the project in Keystone"), out.String())
+			exit, stderr := stop()
+			assert.Equal(t, ExitOK, exit, stderr)
 		})
 	}
 }
