@@ -48,7 +48,7 @@ func TestQuotaCommands(t *testing.T) {
 		{"duplicate", []string{"quotas-create", "--project-id", "team-a", "--resource", "Cluster"}, 1, "already has a quota"},
 		{"member creates", as(member, "quotas-create", "--project-id", "team-a", "--resource", "Node"), 1, "only admins"},
 		{"unknown resource", []string{"quotas-create", "--project-id", "team-a", "--resource", "cluster"}, 2, "unknown quota resource"},
-		{"zero limit", []string{"quotas-create", "--project-id", "team-a", "--resource", "Node", "--hard-limit", "0"}, 2, "at least 1"},
+		{"negative limit", []string{"quotas-create", "--project-id", "team-a", "--resource", "Node", "--hard-limit", "-1"}, 2, "at least 0"},
 		{"no project", []string{"quotas-create", "--resource", "Node"}, 2, "--project-id is required"},
 		{"no resource", []string{"quotas-show", "--project-id", "team-a"}, 2, "--resource is required"},
 		{"argument", []string{"quotas-show", "team-a"}, 2, ""},
@@ -99,4 +99,10 @@ func TestQuotaCommands(t *testing.T) {
 	c.jsonOf(&q, as(member, "quotas-show", "--project-id", "team-a", "--resource", "Cluster")...)
 	assert.Nil(t, q.ID, "back to the default")
 	assert.Equal(t, -1, q.HardLimit)
+
+	// 0 is a limit, as in Magnum: the project may create no clusters.
+	r = c.ok("quotas-create", "--project-id", "team-z", "--resource", "Cluster", "--hard-limit", "0")
+	assert.Regexp(t, `\| hard_limit +\| 0 +\|`, r.stdout)
+	c.jsonOf(&q, "quotas-update", "--project-id", "team-b", "--resource", "Node", "--hard-limit", "0")
+	assert.Equal(t, 0, q.HardLimit)
 }

@@ -14,6 +14,7 @@ import (
 type quotaFlags struct {
 	projectID, resource string
 	hardLimit           int
+	newLimit            optInt // quotas-update's --hard-limit: 0 is a limit, so it must be told from unset
 	allTenants          bool
 	list                listFlags
 }
@@ -54,7 +55,7 @@ func quotaCommands() []*command {
 			details: "A project without a quota of a resource gets the configured default. One quota per project and resource.",
 			flags: func(fs *flag.FlagSet) {
 				target(fs)
-				fs.IntVar(&f.hardLimit, "hard-limit", 1, "the limit, at least 1")
+				fs.IntVar(&f.hardLimit, "hard-limit", 1, "the limit, 0 or more (0: none at all)")
 			},
 			nargsMax: 0, run: f.runCreate,
 		},
@@ -75,7 +76,7 @@ func quotaCommands() []*command {
 			name: "quotas-update", summary: "Change a project's limit of a resource (admin).",
 			flags: func(fs *flag.FlagSet) {
 				target(fs)
-				fs.IntVar(&f.hardLimit, "hard-limit", 0, "the new limit, at least 1 (required)")
+				fs.Var(&f.newLimit, "hard-limit", "the new limit, 0 or more (required)")
 			},
 			nargsMax: 0, run: f.runUpdate,
 		},
@@ -142,10 +143,10 @@ func (f *quotaFlags) runUpdate(ctx context.Context, e *env, _ []string) error {
 	if err := f.needTarget(e.cmd); err != nil {
 		return err
 	}
-	if f.hardLimit == 0 {
+	if !f.newLimit.set {
 		return usagef(e.cmd, "--hard-limit is required")
 	}
-	q, err := e.m.UpdateQuota(e.as(ctx), f.projectID, f.resource, f.hardLimit)
+	q, err := e.m.UpdateQuota(e.as(ctx), f.projectID, f.resource, f.newLimit.v)
 	if err != nil {
 		return err
 	}
