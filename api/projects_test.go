@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/gomagnum/magnum"
 	"github.com/gomagnum/magnum/api"
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/policy"
 	"github.com/gomagnum/magnum/store"
 )
 
@@ -212,4 +214,34 @@ func newEnvAuth(t testing.TB, auth api.Authenticator) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{mgr: m, srv: srv, h: h}
+}
+
+// A quota for a project the ProjectChecker does not know is refused with
+// Magnum's 404; a known project gets its quota.
+func ExampleWithProjects() {
+	m, err := magnum.New(magnum.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	root := policy.Caller{UserID: "root", ProjectID: "admin", Roles: []string{"admin"}, Admin: true}
+	auth := api.WithProjects(api.Static{"admin-token": root}, api.StaticProjects{"admin", "demo"})
+	h, err := api.New(api.Config{Manager: m, Authenticator: auth})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, project := range []string{"ghost", "demo"} {
+		req := httptest.NewRequest("POST", "/v1/quotas", strings.NewReader(`{"project_id":"`+project+`","resource":"Cluster","hard_limit":0}`))
+		req.Header.Set("X-Auth-Token", "admin-token")
+		req.Header.Set("OpenStack-API-Version", "container-infra 1.6")
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		fmt.Println(project, w.Code)
+	}
+	// Output:
+	// ghost 404
+	// demo 201
 }

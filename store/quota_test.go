@@ -128,3 +128,15 @@ func ExampleMemory_CreateClusterWithin() {
 	// cluster c3: clusters: quota exceeded: project "demo" may hold at most 2 cluster(s) and holds 2
 	// stored: 2
 }
+
+// A Limit keeps "no limit" (the zero value) apart from a bound of 0.
+func ExampleAtMost() {
+	none := store.Quota{Clusters: store.AtMost(0)}
+	fmt.Println(store.CheckQuota(none, "p1", "c1", store.Usage{}, store.Usage{Clusters: 1}) != nil)
+	fmt.Println(store.CheckQuota(store.Quota{}, "p1", "c1", store.Usage{Clusters: 99}, store.Usage{Clusters: 1}) == nil)
+	fmt.Println(store.AtMost(0), store.Limit{}, store.AtMost(-1))
+	// Output:
+	// true
+	// true
+	// 0 unlimited unlimited
+}
