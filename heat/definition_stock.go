@@ -138,3 +138,16 @@ func CountOutputs(masters, workers, masterRole, workerRole string) []OutputMappi
 		MapParam(workers, NodeGroupAttr(workerRole, "node_count"), Integer),
 	}
 }
+
+// APIReachable reports whether a cluster's API is reachable from outside
+// its network, from the stock features its stack was rendered with: a
+// load balancer (master_lb) with a floating IP (lb_floating_ip), or, with
+// no load balancer, masters with floating IPs (floating_ip).
+func APIReachable(f Features) bool {
+	if lb, _ := f["master_lb"].(bool); lb {
+		fip, _ := f["lb_floating_ip"].(bool)
+		return fip
+	}
+	fip, _ := f["floating_ip"].(bool)
+	return fip
+}
