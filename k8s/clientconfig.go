@@ -10,6 +10,7 @@ import (
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // BundleIssuer issues client bundles; *certs.Manager implements it.
@@ -73,7 +74,7 @@ func insecureKubeconfig(c *cluster.Cluster) ([]byte, error) {
 	if name == "" {
 		name = c.UUID
 	}
-	if hasControl(name) || hasControl(c.APIAddress) {
+	if safetext.HasControl(name) || safetext.HasControl(c.APIAddress) {
 		return nil, errdefs.Invalid("cluster", "name and api_address must be text without control characters")
 	}
 	type named struct {

@@ -3,6 +3,7 @@ package k8s
 import (
 	"embed"
 	"io/fs"
+	"slices"
 
 	"github.com/gomagnum/magnum/heat"
 )
@@ -76,8 +77,6 @@ const (
 //   - tls_disabled: the template's tls_disabled;
 //   - network_driver: flannel or calico (security group rules differ).
 func definition(distro string) heat.Definition {
-	master := func(attr string) heat.Source { return heat.NodeGroupAttr(ngMaster, attr) }
-	worker := func(attr string) heat.Source { return heat.NodeGroupAttr(ngWorker, attr) }
 	apiPort := func(v any) (any, error) {
 		if disabled, _ := v.(bool); disabled {
 			return insecurePort, nil
@@ -89,25 +88,20 @@ func definition(distro string) heat.Definition {
 		Template: "templates/cluster.yaml",
 		Features: []heat.Feature{
 			heat.EnumFeature("distro", []string{distroFedoraAtomic, distroCoreOS}, distro),
-			heat.BoolFeature("master_lb", heat.IsTrue(heat.ClusterAttr("master_lb_enabled"), heat.TemplateAttr("master_lb_enabled"))),
-			heat.BoolFeature("floating_ip", heat.IsTrue(heat.ClusterAttr("floating_ip_enabled"), heat.TemplateAttr("floating_ip_enabled"))),
-			heat.BoolFeature("lb_floating_ip", heat.All(
-				heat.IsTrue(heat.FeatureValue("master_lb")),
-				heat.IsTrue(heat.Label("master_lb_floating_ip_enabled"), heat.FeatureValue("floating_ip")))),
+			heat.MasterLBFeature(),
+			heat.FloatingIPFeature(),
+			heat.LBFloatingIPFeature(),
 			heat.BoolFeature("lb_monitor", heat.All(
 				heat.IsTrue(heat.FeatureValue("master_lb")),
 				heat.IsTrue(heat.Label("octavia_lb_healthcheck"), heat.Constant(true)))),
-			heat.BoolFeature("docker_volume", heat.IsSet(worker("docker_volume_size"), heat.ClusterAttr("docker_volume_size"), heat.TemplateAttr("docker_volume_size"))),
+			heat.DockerVolumeFeature(ngWorker),
 			heat.BoolFeature("etcd_volume", heat.AtLeast(1, heat.Label("etcd_volume_size"))),
-			heat.EnumFeature("network", []string{"create", "existing"}, "create",
-				heat.Is("existing", heat.IsSet(heat.ClusterAttr("fixed_network"), heat.TemplateAttr("fixed_network")))),
+			heat.NetworkFeature(),
 			heat.BoolFeature("tls_disabled", heat.IsTrue(heat.TemplateAttr("tls_disabled"))),
 			heat.EnumFeature("network_driver", []string{"flannel", "calico"}, "flannel",
 				heat.Is("calico", heat.Equals("calico", heat.TemplateAttr("network_driver")))),
 		},
-		Registry: []heat.RegistryRule{
-			heat.WhenFeature("network", "create", map[string]string{typeNetwork: "templates/network_private.yaml"}),
-			heat.WhenFeature("network", "existing", map[string]string{typeNetwork: "templates/network_existing.yaml"}),
+		Registry: slices.Concat(heat.NetworkRules(typeNetwork), []heat.RegistryRule{
 			heat.WhenFeature("master_lb", true, map[string]string{
 				typeAPILB:      "templates/lb_api.yaml",
 				typeEtcdLB:     "templates/lb_etcd.yaml",
@@ -118,42 +112,18 @@ func definition(distro string) heat.Definition {
 				typeEtcdLB:     "templates/lb_none.yaml",
 				typePoolMember: "OS::Heat::None",
 			}),
-			heat.WhenFeature("floating_ip", true, map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
-			heat.WhenFeature("floating_ip", false, map[string]string{typeFloatingIP: "OS::Heat::None"}),
-			heat.WhenFeature("docker_volume", true, map[string]string{
+		},
+			heat.OptionalRules("floating_ip", map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
+			heat.OptionalRules("docker_volume", map[string]string{
 				typeDockerVolume:     "OS::Cinder::Volume",
 				typeDockerAttachment: "OS::Cinder::VolumeAttachment",
 			}),
-			heat.WhenFeature("docker_volume", false, map[string]string{
-				typeDockerVolume:     "OS::Heat::None",
-				typeDockerAttachment: "OS::Heat::None",
-			}),
-			heat.WhenFeature("etcd_volume", true, map[string]string{
+			heat.OptionalRules("etcd_volume", map[string]string{
 				typeEtcdVolume:     "OS::Cinder::Volume",
 				typeEtcdAttachment: "OS::Cinder::VolumeAttachment",
 			}),
-			heat.WhenFeature("etcd_volume", false, map[string]string{
-				typeEtcdVolume:     "OS::Heat::None",
-				typeEtcdAttachment: "OS::Heat::None",
-			}),
-		},
-		Params: []heat.ParamMapping{
-			heat.RequiredParam("cluster_uuid", heat.String, heat.ClusterAttr("uuid")),
-			heat.RequiredParam("name_prefix", heat.String, heat.Extra(extraNamePrefix)),
-			heat.Param("ssh_key_name", heat.String, heat.ClusterAttr("keypair"), heat.TemplateAttr("keypair_id")),
-			heat.RequiredParam("external_network", heat.String, heat.TemplateAttr("external_network_id")),
-			heat.Param("fixed_network", heat.String, heat.ClusterAttr("fixed_network"), heat.TemplateAttr("fixed_network")),
-			heat.Param("fixed_subnet", heat.String, heat.ClusterAttr("fixed_subnet"), heat.TemplateAttr("fixed_subnet")),
-			heat.Param("fixed_subnet_cidr", heat.String, heat.Extra(extraSubnetCIDR)),
-			heat.Param("dns_nameserver", heat.CommaDelimitedList, heat.TemplateAttr("dns_nameserver")),
-			heat.RequiredParam("master_image", heat.String, master("image_id"), heat.TemplateAttr("image_id")),
-			heat.RequiredParam("minion_image", heat.String, worker("image_id"), heat.TemplateAttr("image_id")),
-			heat.Param("master_flavor", heat.String, master("flavor_id"), heat.ClusterAttr("master_flavor_id"), heat.TemplateAttr("master_flavor_id")),
-			heat.Param("minion_flavor", heat.String, worker("flavor_id"), heat.ClusterAttr("flavor_id"), heat.TemplateAttr("flavor_id")),
-			heat.RequiredParam("number_of_masters", heat.Number, master("node_count")),
-			heat.RequiredParam("number_of_minions", heat.Number, worker("node_count")),
-			heat.Param("minions_to_remove", heat.CommaDelimitedList, heat.Extra(extraNodesToRemove)),
-			heat.Param("docker_volume_size", heat.Number, worker("docker_volume_size"), heat.ClusterAttr("docker_volume_size"), heat.TemplateAttr("docker_volume_size")),
+		),
+		Params: slices.Concat(heat.NetworkParams(), heat.ServerParams("minion", ngMaster, ngWorker, extraNodesToRemove), []heat.ParamMapping{
 			heat.Param("docker_volume_type", heat.String, heat.Label("docker_volume_type")),
 			heat.Param("etcd_volume_size", heat.Number, heat.Label("etcd_volume_size")),
 			heat.Param("etcd_volume_type", heat.String, heat.Label("etcd_volume_type")),
@@ -170,28 +140,23 @@ func definition(distro string) heat.Definition {
 			heat.Param("ca_cert", heat.String, heat.Extra(extraCACert)),
 			heat.Param("etcd_ca_cert", heat.String, heat.Extra(extraEtcdCACert)),
 			heat.Param("front_proxy_ca_cert", heat.String, heat.Extra(extraFrontProxyCA)),
-		},
-		Outputs: []heat.OutputMapping{
+		}),
+		Outputs: slices.Concat([]heat.OutputMapping{
 			heat.MapOutput("api_address", heat.ClusterAttr("api_address"), heat.URL("https", securePort)).OnlyWhen("tls_disabled", false),
 			heat.MapOutput("api_address", heat.ClusterAttr("api_address"), heat.URL("http", insecurePort)).OnlyWhen("tls_disabled", true),
-			heat.MapOutput("kube_masters", heat.ClusterAttr("master_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("kube_masters_private", heat.ClusterAttr("master_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("kube_minions", heat.ClusterAttr("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("kube_minions_private", heat.ClusterAttr("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("kube_masters", master("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("kube_masters_private", master("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("kube_minions", worker("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("kube_minions_private", worker("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			// Known outputs that are not stored: the scale-down choice and
-			// the health monitor read them.
-			heat.MapOutput("api_private_address", heat.Source{}, nil),
-			heat.MapOutput("kube_master_ids", heat.Source{}, nil),
-			heat.MapOutput("kube_minion_ids", heat.Source{}, nil),
-			heat.MapOutput("kube_minion_members", heat.Source{}, nil),
-			heat.MapOutput("kube_minion_names", heat.Source{}, nil),
-			heat.MapParam("number_of_masters", master("node_count"), heat.Integer),
-			heat.MapParam("number_of_minions", worker("node_count"), heat.Integer),
 		},
+			heat.AddressOutputs([2]string{"kube_masters", "kube_masters_private"}, [2]string{"kube_minions", "kube_minions_private"}, ngMaster, ngWorker),
+			[]heat.OutputMapping{
+				// Known outputs that are not stored: the scale-down choice and
+				// the health monitor read them.
+				heat.MapOutput("api_private_address", heat.Source{}, nil),
+				heat.MapOutput("kube_master_ids", heat.Source{}, nil),
+				heat.MapOutput("kube_minion_ids", heat.Source{}, nil),
+				heat.MapOutput("kube_minion_members", heat.Source{}, nil),
+				heat.MapOutput("kube_minion_names", heat.Source{}, nil),
+			},
+			heat.CountOutputs("number_of_masters", "number_of_minions", ngMaster, ngWorker),
+		),
 	}
 }
 

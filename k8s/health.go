@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -70,14 +68,7 @@ func HealthPolled(l labels.Labels) bool {
 // APIReachable reports whether the cluster's API is reachable from outside
 // its network, from the stack's features: a load balancer with a floating
 // IP, or masters with floating IPs.
-func APIReachable(f heat.Features) bool {
-	if lb, _ := f["master_lb"].(bool); lb {
-		fip, _ := f["lb_floating_ip"].(bool)
-		return fip
-	}
-	fip, _ := f["floating_ip"].(bool)
-	return fip
-}
+func APIReachable(f heat.Features) bool { return heat.APIReachable(f) }
 
 // maxReasonText bounds each reason a poll reports.
 const maxReasonText = 256
@@ -155,20 +146,4 @@ func reasonOf(err error) string {
 
 // cleanText makes untrusted text safe to store and show: valid UTF-8, no
 // control characters, at most maxReasonText bytes.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "?")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > maxReasonText {
-		i := maxReasonText
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
-}
+func cleanText(s string) string { return safetext.Clean(s, maxReasonText) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/labtest"
 	"github.com/gomagnum/magnum/k8s"
 	"github.com/gomagnum/magnum/openstack"
 )
@@ -23,7 +24,7 @@ import (
 // stand-ins of testdata/lab (whose servers are replaced, like Nova's, on a
 // new image or new user data).
 func TestDay2OnRealHeat(t *testing.T) {
-	o := labOrchestrator(t)
+	o := labtest.Orchestrator(t, openstack.Config{})
 	ctx := context.Background()
 	wait := openstack.WaitOptions{Interval: 300 * time.Millisecond, WithOutputs: true}
 	prefix := fmt.Sprintf("k8sday2-%d", time.Now().UnixNano()%1_000_000)
@@ -31,7 +32,7 @@ func TestDay2OnRealHeat(t *testing.T) {
 
 	create := func(t *testing.T, sr heat.StackRequest) string {
 		t.Helper()
-		withLabStandIns(t, &sr)
+		labtest.WithStandIns(t, &sr)
 		id, err := o.CreateStack(ctx, sr)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = o.DeleteStack(context.Background(), id) })

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -403,14 +404,4 @@ func checkDomain(v string) error {
 }
 
 // truncate shortens a value quoted in a message.
-func truncate(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func truncate(s string) string { return safetext.Truncate(s, 40) }

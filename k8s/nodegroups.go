@@ -3,6 +3,7 @@ package k8s
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/nodeinput"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -44,21 +47,16 @@ func groupDefinition(distro string) heat.Definition {
 		Template: "templates/nodegroup.yaml",
 		Features: []heat.Feature{
 			heat.EnumFeature("distro", []string{distroFedoraAtomic, distroCoreOS}, distro),
-			heat.BoolFeature("floating_ip", heat.IsTrue(heat.ClusterAttr("floating_ip_enabled"), heat.TemplateAttr("floating_ip_enabled"))),
-			heat.BoolFeature("docker_volume", heat.IsSet(worker("docker_volume_size"), heat.ClusterAttr("docker_volume_size"), heat.TemplateAttr("docker_volume_size"))),
+			heat.FloatingIPFeature(),
+			heat.DockerVolumeFeature(ngWorker),
 		},
-		Registry: []heat.RegistryRule{
-			heat.WhenFeature("floating_ip", true, map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
-			heat.WhenFeature("floating_ip", false, map[string]string{typeFloatingIP: "OS::Heat::None"}),
-			heat.WhenFeature("docker_volume", true, map[string]string{
+		Registry: slices.Concat(
+			heat.OptionalRules("floating_ip", map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
+			heat.OptionalRules("docker_volume", map[string]string{
 				typeDockerVolume:     "OS::Cinder::Volume",
 				typeDockerAttachment: "OS::Cinder::VolumeAttachment",
 			}),
-			heat.WhenFeature("docker_volume", false, map[string]string{
-				typeDockerVolume:     "OS::Heat::None",
-				typeDockerAttachment: "OS::Heat::None",
-			}),
-		},
+		),
 		Params: []heat.ParamMapping{
 			heat.RequiredParam("cluster_uuid", heat.String, heat.ClusterAttr("uuid")),
 			heat.RequiredParam("name_prefix", heat.String, heat.Extra(extraNamePrefix)),
@@ -131,7 +129,7 @@ func ParseClusterJoin(s *heat.Stack) (ClusterJoin, error) {
 			return ""
 		}
 		v, ok := raw.(string)
-		if !ok || v == "" || len(v) > 255 || hasControl(v) {
+		if !ok || v == "" || len(v) > 255 || safetext.HasControl(v) {
 			errs = append(errs, errdefs.Invalid("stack.outputs."+key, "output %s is not an id", key))
 			return ""
 		}
@@ -177,7 +175,7 @@ func groupNamePrefix(c *cluster.Cluster, g *cluster.NodeGroup) string {
 			id.WriteRune(r)
 		}
 	}
-	return namePrefix(c) + "-ng" + id.String()
+	return nodeinput.NamePrefix(c.Name, c.UUID, "k8s") + "-ng" + id.String()
 }
 
 // groupRequest is a node group call's input.
@@ -274,7 +272,7 @@ func (d *Driver) ValidateNodeGroup(req *driver.Request) error {
 		errs = append(errs, errdefs.Invalid("image_id", "neither the node group nor its cluster template names an image"))
 	}
 	for _, v := range []struct{ field, value string }{{"image_id", g.ImageID}, {"flavor_id", g.FlavorID}} {
-		if hasControl(v.value) || len(v.value) > 255 {
+		if safetext.HasControl(v.value) || len(v.value) > 255 {
 			errs = append(errs, errdefs.Invalid(v.field, "must be at most 255 characters without control characters"))
 		}
 	}

@@ -6,17 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/nodeinput"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 	"github.com/gomagnum/magnum/template"
 )
@@ -144,33 +144,7 @@ const defaultCreateTimeout = cluster.DefaultCreateTimeout
 
 // groups returns the master and worker groups of the input.
 func (in *Input) groups() (master, worker *cluster.NodeGroup) {
-	pick := func(role string) *cluster.NodeGroup {
-		var found *cluster.NodeGroup
-		for _, g := range in.NodeGroups {
-			if g == nil || g.Role != role {
-				continue
-			}
-			if g.IsDefault {
-				return g
-			}
-			if found == nil {
-				found = g
-			}
-		}
-		return found
-	}
-	master, worker = pick(cluster.RoleMaster), pick(cluster.RoleWorker)
-	if master == nil {
-		n := in.Cluster.MasterCount
-		if n == 0 {
-			n = cluster.DefaultMasterCount
-		}
-		master = &cluster.NodeGroup{Role: cluster.RoleMaster, NodeCount: n}
-	}
-	if worker == nil {
-		worker = &cluster.NodeGroup{Role: cluster.RoleWorker, NodeCount: in.Cluster.NodeCount}
-	}
-	return master, worker
+	return nodeinput.DefaultGroups(in.Cluster, in.NodeGroups)
 }
 
 // effectiveLabels are the cluster's labels, else the template's.
@@ -219,7 +193,7 @@ func (in *Input) prepare(env envMode) (*prepared, error) {
 	}
 	master, worker := in.groups()
 	extra := heat.Attrs{
-		extraNamePrefix: namePrefix(in.Cluster),
+		extraNamePrefix: nodeinput.NamePrefix(in.Cluster.Name, in.Cluster.UUID, "k8s"),
 		extraPodsCIDR:   settings.PodNetworkCIDR(networkDriver).String(),
 	}
 	subnetCIDR := settings.FixedSubnetCIDR.String()
@@ -299,7 +273,7 @@ func (in *Input) prepare(env envMode) (*prepared, error) {
 func checkNodesToRemove(list []string) error {
 	var errs []error
 	for _, n := range list {
-		if n == "" || strings.ContainsAny(n, ", ") || hasControl(n) || len(n) > 255 {
+		if n == "" || strings.ContainsAny(n, ", ") || safetext.HasControl(n) || len(n) > 255 {
 			errs = append(errs, errdefs.Invalid("nodes_to_remove", "%q is not a server id or member name", truncate(n)))
 		}
 	}
@@ -330,7 +304,7 @@ func (b *Bootstrap) checkFor(withKey bool) error {
 			}
 			continue
 		}
-		if !plainURL(u.v) {
+		if !nodeinput.PlainURL(u.v) {
 			bad(u.field, "must be an http(s) URL without credentials, query or quotes")
 		}
 	}
@@ -340,7 +314,7 @@ func (b *Bootstrap) checkFor(withKey bool) error {
 	for _, s := range []struct{ field, v string }{
 		{"trustee.user_id", b.Trustee.UserID}, {"trustee.trust_id", b.Trustee.TrustID}, {"region_name", b.RegionName},
 	} {
-		if hasControl(s.v) || len(s.v) > 255 {
+		if safetext.HasControl(s.v) || len(s.v) > 255 {
 			bad(s.field, "must be at most 255 characters without control characters")
 		}
 	}
@@ -361,14 +335,6 @@ func (b *Bootstrap) checkFor(withKey bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// plainURL accepts an http(s) URL with a host and no credentials, query,
-// fragment, white space, quotes or shell characters.
-func plainURL(v string) bool {
-	p, err := url.Parse(v)
-	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.User == nil &&
-		p.RawQuery == "" && p.Fragment == "" && !hasControl(v) && !strings.ContainsAny(v, " '\"\\`$;&|<>(){}")
 }
 
 // checkCertificatesPEM accepts nothing or PEM CERTIFICATE blocks only, so
@@ -429,48 +395,6 @@ func checkPrivateKeyPEM(data []byte) error {
 	return nil
 }
 
-func hasControl(s string) bool {
-	return !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0
-}
-
-// namePrefix makes the DNS-safe prefix of server and resource names from
-// the cluster's name and UUID: at most 30 characters of the name in
-// lower case ([a-z0-9-], other characters as '-'), then the UUID's first 8
-// hex digits, so that names are unique and valid Kubernetes node names.
-func namePrefix(c *cluster.Cluster) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(c.Name) {
-		if b.Len() >= 30 {
-			break
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	name := strings.TrimRight(b.String(), "-")
-	if name == "" {
-		name = "k8s"
-	}
-	var id strings.Builder
-	for _, r := range strings.ToLower(c.UUID) {
-		if id.Len() == 8 {
-			break
-		}
-		if r >= 'a' && r <= 'f' || r >= '0' && r <= '9' {
-			id.WriteRune(r)
-		}
-	}
-	if id.Len() == 0 {
-		return name
-	}
-	return name + "-" + id.String()
-}
-
 // kubeTag is the Kubernetes version: the kube_tag label when given, else
 // the cluster's coe_version when it is a version, else the default.
 func (in *Input) kubeTag(s *Settings) string {
@@ -487,7 +411,7 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 	if t.InsecureRegistry != "" && !registryHostRE.MatchString(t.InsecureRegistry) {
 		return nil, nil, errdefs.Invalid("insecure_registry", "must be a registry host[:port]")
 	}
-	if c.DiscoveryURL != "" && !plainURL(c.DiscoveryURL) {
+	if c.DiscoveryURL != "" && !nodeinput.PlainURL(c.DiscoveryURL) {
 		return nil, nil, errdefs.Invalid("discovery_url", "must be an http(s) URL without credentials, query or quotes")
 	}
 	svc := s.ServiceClusterIPRange
@@ -523,7 +447,7 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 		{"HTTPS_PROXY", t.HTTPSProxy},
 		{"NO_PROXY", t.NoProxy},
 		{"INSECURE_REGISTRY", t.InsecureRegistry},
-		{"AUTH_URL", keystoneV3(b.AuthURL)},
+		{"AUTH_URL", nodeinput.KeystoneV3(b.AuthURL)},
 		{"SIGN_URL", strings.TrimRight(b.SignURL, "/")},
 		{"REGION_NAME", b.RegionName},
 		{"TRUSTEE_USER_ID", b.Trustee.UserID},
@@ -551,16 +475,6 @@ func (in *Input) envFiles(s *Settings, networkDriver string) (node, master []byt
 
 // registryHostRE is a registry host[:port] (name, IPv4 or [IPv6]).
 var registryHostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
-
-// keystoneV3 is the Keystone v3 endpoint of an auth URL: Magnum appends
-// "/v3" when it is missing.
-func keystoneV3(u string) string {
-	u = strings.TrimRight(u, "/")
-	if !strings.HasSuffix(u, "/v3") {
-		u += "/v3"
-	}
-	return u
-}
 
 // nthAddr is the n-th address of a network (Kubernetes gives the first to
 // the API service; Magnum's DNS service is the tenth).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // WorkloadSource tells how many workload pods run on each node, by node
@@ -43,7 +44,7 @@ func Minions(s *heat.Stack) ([]Minion, error) {
 	out := make([]Minion, 0, len(members))
 	for member, v := range members {
 		id, ok := v.(string)
-		if !ok || id == "" || hasControl(id) || hasControl(member) {
+		if !ok || id == "" || safetext.HasControl(id) || safetext.HasControl(member) {
 			return nil, bad("kube_minion_members")
 		}
 		out = append(out, Minion{Member: member, ServerID: id})
@@ -56,7 +57,7 @@ func Minions(s *heat.Stack) ([]Minion, error) {
 		for i, v := range ids {
 			id, _ := v.(string)
 			name, _ := names[i].(string)
-			if id != "" && name != "" && !hasControl(name) {
+			if id != "" && name != "" && !safetext.HasControl(name) {
 				nameOf[id] = name
 			}
 		}
