@@ -24,7 +24,7 @@
 // signal. Go templating makes only structural choices (heat.Renderer
 // features); every user-supplied value — names, labels, proxies, the
 // trustee's credentials — travels as a Heat parameter, the nodes' settings
-// as one shell-quoted environment file (k8s.EnvFile).
+// as one shell-quoted environment file (the encoding k8s.EnvFile documents).
 //
 // Outputs map back as Magnum's do: api_address tcp://IP:2376
 // (tcp://IP:2375 with TLS disabled; the load balancer's address with one),

@@ -14,13 +14,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/certs"
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/heat"
-	"github.com/gomagnum/magnum/k8s"
+	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // Health is the result of one health poll: Magnum's health_status and
@@ -83,7 +81,7 @@ func (m *HealthMonitor) Check(ctx context.Context, t HealthTarget) Health {
 	unknown := func(reason string) Health {
 		return Health{Status: cluster.Unknown, Reasons: map[string]string{"api": cleanText(reason)}}
 	}
-	if t.Cluster == nil || t.Cluster.APIAddress == "" || !k8s.APIReachable(t.Features) {
+	if t.Cluster == nil || t.Cluster.APIAddress == "" || !heat.APIReachable(t.Features) {
 		return unknown(fmt.Sprintf("The cluster %s is not accessible.", name))
 	}
 	tlsOn := true
@@ -308,20 +306,4 @@ func ParseInfo(data []byte) ([]SwarmNode, error) {
 
 // cleanText makes untrusted text safe to store and show: valid UTF-8, no
 // control characters, at most maxReasonText bytes.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "?")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > maxReasonText {
-		i := maxReasonText
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
-}
+func cleanText(s string) string { return safetext.Clean(s, maxReasonText) }

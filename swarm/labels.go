@@ -8,10 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -151,7 +150,7 @@ func checkValue(spec LabelSpec, v string) []string {
 	if len(v) > maxLabelValue {
 		return []string{fmt.Sprintf("must be %s: at most %d characters", spec.Rule, maxLabelValue)}
 	}
-	if hasControl(v) && spec.Name != "swarm_strategy" {
+	if safetext.HasControl(v) && spec.Name != "swarm_strategy" {
 		return []string{fmt.Sprintf("must be %s: control characters are not allowed", spec.Rule)}
 	}
 	if spec.check == nil {
@@ -232,19 +231,5 @@ func checkIPv4CIDR(v string) error {
 	return nil
 }
 
-func hasControl(s string) bool {
-	return !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0
-}
-
 // truncate shortens a value quoted in a message.
-func truncate(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func truncate(s string) string { return safetext.Truncate(s, 40) }

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,7 +15,9 @@ import (
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
-	"github.com/gomagnum/magnum/k8s"
+	"github.com/gomagnum/magnum/internal/nodeinput"
+	"github.com/gomagnum/magnum/internal/safetext"
+	"github.com/gomagnum/magnum/internal/shellenv"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -42,38 +43,6 @@ var storageDrivers = []string{"overlay2", "overlay", "devicemapper"}
 // defaultStorageDriver is the docker storage driver when the template
 // names none.
 const defaultStorageDriver = "overlay2"
-
-// groups returns the default master and worker groups of a request; the
-// cluster's counts stand in for a missing one.
-func groups(c *cluster.Cluster, gs []*cluster.NodeGroup) (master, worker *cluster.NodeGroup) {
-	pick := func(role string) *cluster.NodeGroup {
-		var found *cluster.NodeGroup
-		for _, g := range gs {
-			if g == nil || g.Role != role {
-				continue
-			}
-			if g.IsDefault {
-				return g
-			}
-			if found == nil {
-				found = g
-			}
-		}
-		return found
-	}
-	master, worker = pick(cluster.RoleMaster), pick(cluster.RoleWorker)
-	if master == nil {
-		n := c.MasterCount
-		if n == 0 {
-			n = cluster.DefaultMasterCount
-		}
-		master = &cluster.NodeGroup{Role: cluster.RoleMaster, NodeCount: n}
-	}
-	if worker == nil {
-		worker = &cluster.NodeGroup{Role: cluster.RoleWorker, NodeCount: c.NodeCount}
-	}
-	return master, worker
-}
 
 // effectiveLabels are the cluster's labels, else the template's.
 func effectiveLabels(req *driver.Request) labels.Labels {
@@ -118,11 +87,11 @@ func check(req *driver.Request) (*Settings, error) {
 		errs = append(errs, errdefs.Invalid("insecure_registry", "must be a registry host[:port]"))
 	}
 	for _, p := range []struct{ field, v string }{{"http_proxy", t.HTTPProxy}, {"https_proxy", t.HTTPSProxy}, {"no_proxy", t.NoProxy}} {
-		if hasControl(p.v) || len(p.v) > 1024 {
+		if safetext.HasControl(p.v) || len(p.v) > 1024 {
 			errs = append(errs, errdefs.Invalid(p.field, "must be at most 1024 characters without control characters"))
 		}
 	}
-	master, worker := groups(req.Cluster, req.NodeGroups)
+	master, worker := nodeinput.DefaultGroups(req.Cluster, req.NodeGroups)
 	lb := t.MasterLBEnabled
 	if req.Cluster.MasterLBEnabled != nil {
 		lb = *req.Cluster.MasterLBEnabled
@@ -139,7 +108,7 @@ func check(req *driver.Request) (*Settings, error) {
 		errs = append(errs, errdefs.Invalid("node_count", "must be at least 0"))
 	}
 	for _, n := range req.NodesToRemove {
-		if n == "" || strings.ContainsAny(n, ", ") || hasControl(n) || len(n) > 255 {
+		if n == "" || strings.ContainsAny(n, ", ") || safetext.HasControl(n) || len(n) > 255 {
 			errs = append(errs, errdefs.Invalid("nodes_to_remove", "%q is not a server id or member name", truncate(n)))
 		}
 	}
@@ -167,13 +136,13 @@ func prepare(req *driver.Request, full bool) (heat.Inputs, time.Duration, error)
 		return heat.Inputs{}, 0, err
 	}
 	c := req.Cluster
-	master, worker := groups(c, req.NodeGroups)
+	master, worker := nodeinput.DefaultGroups(c, req.NodeGroups)
 	minutes := c.CreateTimeout
 	if minutes <= 0 {
 		minutes = cluster.DefaultCreateTimeout
 	}
 	extra := heat.Attrs{
-		extraNamePrefix:  namePrefix(c),
+		extraNamePrefix:  nodeinput.NamePrefix(c.Name, c.UUID, "swarm"),
 		extraSubnetCIDR:  s.FixedSubnetCIDR.String(),
 		extraFlannelCIDR: s.FlannelNetworkCIDR.String(),
 		extraWaitTimeout: minutes * 60,
@@ -228,7 +197,7 @@ var (
 )
 
 // nodeEnv makes the environment file every node reads: single-quoted
-// NAME='value' lines (k8s.EnvFile), so values are data to the scripts.
+// NAME='value' lines (shellenv.File), so values are data to the scripts.
 func nodeEnv(req *driver.Request, s *Settings) ([]byte, error) {
 	t, c, n := req.Template, req.Cluster, req.Nodes
 	storage := t.DockerStorageDriver
@@ -239,7 +208,7 @@ func nodeEnv(req *driver.Request, s *Settings) ([]byte, error) {
 	if t.TLSDisabled {
 		apiPort = InsecureAPIPort
 	}
-	var e k8s.EnvFile
+	var e shellenv.File
 	for _, v := range []struct{ name, value string }{
 		{"CLUSTER_UUID", c.UUID},
 		{"SWARM_IMAGE", SwarmImage + ":" + swarmVersion(c)},
@@ -261,7 +230,7 @@ func nodeEnv(req *driver.Request, s *Settings) ([]byte, error) {
 		{"HTTPS_PROXY", t.HTTPSProxy},
 		{"NO_PROXY", t.NoProxy},
 		{"INSECURE_REGISTRY", t.InsecureRegistry},
-		{"AUTH_URL", keystoneV3(n.AuthURL)},
+		{"AUTH_URL", nodeinput.KeystoneV3(n.AuthURL)},
 		{"SIGN_URL", strings.TrimRight(n.SignURL, "/")},
 		{"REGION_NAME", n.RegionName},
 		{"TRUSTEE_USER_ID", n.Trustee.UserID},
@@ -289,7 +258,7 @@ func checkNodeAccess(n driver.NodeAccess) error {
 	for _, u := range []struct{ field, v string }{{"sign_url", n.SignURL}, {"auth_url", n.AuthURL}} {
 		if u.v == "" {
 			bad(u.field, "is required")
-		} else if !plainURL(u.v) {
+		} else if !nodeinput.PlainURL(u.v) {
 			bad(u.field, "must be an http(s) URL without credentials, query or quotes")
 		}
 	}
@@ -299,7 +268,7 @@ func checkNodeAccess(n driver.NodeAccess) error {
 	for _, s := range []struct{ field, v string }{
 		{"trustee.user_id", n.Trustee.UserID}, {"trustee.trust_id", n.Trustee.TrustID}, {"region_name", n.RegionName},
 	} {
-		if hasControl(s.v) || len(s.v) > 255 {
+		if safetext.HasControl(s.v) || len(s.v) > 255 {
 			bad(s.field, "must be at most 255 characters without control characters")
 		}
 	}
@@ -319,14 +288,6 @@ func checkNodeAccess(n driver.NodeAccess) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// plainURL accepts an http(s) URL with a host and no credentials, query,
-// fragment, white space, quotes or shell characters.
-func plainURL(v string) bool {
-	p, err := url.Parse(v)
-	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.User == nil &&
-		p.RawQuery == "" && p.Fragment == "" && !hasControl(v) && !strings.ContainsAny(v, " '\"\\`$;&|<>(){}")
 }
 
 // certificatesOnly accepts nothing, or PEM CERTIFICATE blocks that parse
@@ -351,51 +312,4 @@ func certificatesOnly(data []byte) bool {
 		n++
 	}
 	return n > 0 && strings.TrimSpace(string(rest)) == ""
-}
-
-// keystoneV3 is the Keystone v3 endpoint of an auth URL.
-func keystoneV3(u string) string {
-	u = strings.TrimRight(u, "/")
-	if !strings.HasSuffix(u, "/v3") {
-		u += "/v3"
-	}
-	return u
-}
-
-// namePrefix makes the DNS-safe prefix of server and resource names: at
-// most 30 characters of the cluster name in lower case ([a-z0-9-]), then
-// the UUID's first 8 hex digits.
-func namePrefix(c *cluster.Cluster) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(c.Name) {
-		if b.Len() >= 30 {
-			break
-		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	name := strings.TrimRight(b.String(), "-")
-	if name == "" {
-		name = "swarm"
-	}
-	var id strings.Builder
-	for _, r := range strings.ToLower(c.UUID) {
-		if id.Len() == 8 {
-			break
-		}
-		if r >= 'a' && r <= 'f' || r >= '0' && r <= '9' {
-			id.WriteRune(r)
-		}
-	}
-	if id.Len() == 0 {
-		return name
-	}
-	return name + "-" + id.String()
 }

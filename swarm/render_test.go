@@ -17,7 +17,7 @@ import (
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
-	"github.com/gomagnum/magnum/k8s"
+	"github.com/gomagnum/magnum/internal/shellenv"
 	"github.com/gomagnum/magnum/swarm"
 )
 
@@ -54,7 +54,7 @@ func TestRenderKeepsUserValuesOutOfTemplates(t *testing.T) {
 	assert.Equal(t, []string{inject + "dns"}, sr.Parameters["dns_nameserver"])
 	assert.NotContains(t, sr.Parameters, "unknown", "unknown labels are kept but have no effect")
 	assert.Regexp(t, `^[a-z0-9][a-z0-9-]{0,48}$`, sr.Parameters["name_prefix"], "the name prefix is made safe")
-	env, err := k8s.ParseEnvFile([]byte(sr.Parameters["node_env"].(string)))
+	env, err := shellenv.Parse([]byte(sr.Parameters["node_env"].(string)))
 	require.NoError(t, err)
 	for name, want := range map[string]string{"HTTP_PROXY": inject + "hp", "HTTPS_PROXY": inject + "hsp", "NO_PROXY": inject + "np",
 		"TRUSTEE_PASSWORD": inject + "pw", "AVAILABILITY_ZONE": inject + "az"} {
@@ -85,7 +85,7 @@ func TestRenderStack(t *testing.T) {
 	assert.Contains(t, sr.Parameters["ca_cert"], "BEGIN CERTIFICATE")
 	assert.Contains(t, sr.Parameters["etcd_ca_cert"], "BEGIN CERTIFICATE")
 	assert.NotContains(t, sr.Parameters, "nodes_to_remove")
-	env, err := k8s.ParseEnvFile([]byte(sr.Parameters["node_env"].(string)))
+	env, err := shellenv.Parse([]byte(sr.Parameters["node_env"].(string)))
 	require.NoError(t, err)
 	for name, want := range map[string]string{"NETWORK_DRIVER": "flannel", "VOLUME_DRIVER": "rexray", "SWARM_IMAGE": "docker.io/library/swarm:1.2.8",
 		"SWARM_API_PORT": "2376", "ENGINE_PORT": "2375", "TLS_DISABLED": "false", "FLANNEL_BACKEND": "vxlan", "SWARM_STRATEGY": "spread",

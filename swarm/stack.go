@@ -2,12 +2,12 @@ package swarm
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/driver"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/nodeinput"
 )
 
 // The Driver is a heat.StackDriver: heat.Backend.Driver makes the
@@ -101,83 +101,21 @@ func (d *Driver) ApplyOutputs(stack *heat.Stack, f heat.Features, c *cluster.Clu
 	}
 	def := definition()
 	vals, err := def.ApplyOutputs(stack, f)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if vals == nil {
-		return errors.Join(errs...)
-	}
-	for name, v := range vals.Cluster {
-		if err := setClusterAttr(c, name, v); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	master, worker := groups(c, gs)
-	for role, attrs := range vals.NodeGroups {
-		g := worker
-		if role == ngMaster {
-			g = master
-		}
-		for name, v := range attrs {
-			if err := setGroupAttr(c, g, name, v); err != nil {
-				errs = append(errs, err)
+	errs := []error{err}
+	if vals != nil {
+		// Swarm bounds the node counts it reads back before the shared
+		// mapping stores them.
+		for _, attrs := range vals.NodeGroups {
+			if n, ok := attrs["node_count"].(int); ok && (n < 0 || n > maxNodeCount) {
+				errs = append(errs, errdefs.Invalid("number_of_nodes", "the stack holds an impossible node count %d", n))
+				delete(attrs, "node_count")
 			}
 		}
 	}
+	master, worker := nodeinput.DefaultGroups(c, gs)
+	errs = append(errs, vals.ApplyToCluster("swarm", c, ngMaster, master, worker))
 	return errors.Join(errs...)
 }
 
-func setClusterAttr(c *cluster.Cluster, name string, v any) error {
-	switch name {
-	case "api_address":
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("swarm: api_address: unexpected %T", v)
-		}
-		c.APIAddress = s
-	case "master_addresses", "node_addresses":
-		l, ok := v.([]string)
-		if !ok {
-			return fmt.Errorf("swarm: %s: unexpected %T", name, v)
-		}
-		if name == "master_addresses" {
-			c.MasterAddresses = l
-		} else {
-			c.NodeAddresses = l
-		}
-	default:
-		return fmt.Errorf("swarm: no cluster attribute %q", name)
-	}
-	return nil
-}
-
-// setGroupAttr sets a node group attribute; node counts also go to the
-// cluster's count of that role.
-func setGroupAttr(c *cluster.Cluster, g *cluster.NodeGroup, name string, v any) error {
-	switch name {
-	case "node_count":
-		n, ok := v.(int)
-		if !ok {
-			return fmt.Errorf("swarm: node_count: unexpected %T", v)
-		}
-		if n < 0 || n > 100000 {
-			return errdefs.Invalid("number_of_nodes", "the stack holds an impossible node count %d", n)
-		}
-		g.NodeCount = n
-		if g.IsMaster() {
-			c.MasterCount = n
-		} else {
-			c.NodeCount = n
-		}
-	case "node_addresses":
-		l, ok := v.([]string)
-		if !ok {
-			return fmt.Errorf("swarm: node_addresses: unexpected %T", v)
-		}
-		g.NodeAddresses = l
-	default:
-		return fmt.Errorf("swarm: no node group attribute %q", name)
-	}
-	return nil
-}
+// maxNodeCount bounds the node counts read back from a stack.
+const maxNodeCount = 100000
