@@ -3,6 +3,7 @@ package mesos
 import (
 	"embed"
 	"io/fs"
+	"slices"
 
 	"github.com/gomagnum/magnum/heat"
 )
@@ -65,24 +66,17 @@ const (
 //   - network: "existing" when the cluster or template names a fixed
 //     network, else "create".
 func definition() heat.Definition {
-	master := func(attr string) heat.Source { return heat.NodeGroupAttr(ngMaster, attr) }
-	worker := func(attr string) heat.Source { return heat.NodeGroupAttr(ngWorker, attr) }
 	return heat.Definition{
 		Name:     "mesos_ubuntu_v1",
 		Template: "templates/cluster.yaml",
 		Features: []heat.Feature{
-			heat.BoolFeature("master_lb", heat.IsTrue(heat.ClusterAttr("master_lb_enabled"), heat.TemplateAttr("master_lb_enabled"))),
-			heat.BoolFeature("floating_ip", heat.IsTrue(heat.ClusterAttr("floating_ip_enabled"), heat.TemplateAttr("floating_ip_enabled"))),
-			heat.BoolFeature("lb_floating_ip", heat.All(
-				heat.IsTrue(heat.FeatureValue("master_lb")),
-				heat.IsTrue(heat.Label("master_lb_floating_ip_enabled"), heat.FeatureValue("floating_ip")))),
-			heat.BoolFeature("docker_volume", heat.IsSet(worker("docker_volume_size"), heat.ClusterAttr("docker_volume_size"), heat.TemplateAttr("docker_volume_size"))),
-			heat.EnumFeature("network", []string{"create", "existing"}, "create",
-				heat.Is("existing", heat.IsSet(heat.ClusterAttr("fixed_network"), heat.TemplateAttr("fixed_network")))),
+			heat.MasterLBFeature(),
+			heat.FloatingIPFeature(),
+			heat.LBFloatingIPFeature(),
+			heat.DockerVolumeFeature(ngWorker),
+			heat.NetworkFeature(),
 		},
-		Registry: []heat.RegistryRule{
-			heat.WhenFeature("network", "create", map[string]string{typeNetwork: "templates/network_private.yaml"}),
-			heat.WhenFeature("network", "existing", map[string]string{typeNetwork: "templates/network_existing.yaml"}),
+		Registry: slices.Concat(heat.NetworkRules(typeNetwork), []heat.RegistryRule{
 			heat.WhenFeature("master_lb", true, map[string]string{
 				typeAPILB:      "templates/lb_api.yaml",
 				typePoolMember: "OS::Octavia::PoolMember",
@@ -91,59 +85,34 @@ func definition() heat.Definition {
 				typeAPILB:      "templates/lb_none.yaml",
 				typePoolMember: "OS::Heat::None",
 			}),
-			heat.WhenFeature("floating_ip", true, map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
-			heat.WhenFeature("floating_ip", false, map[string]string{typeFloatingIP: "OS::Heat::None"}),
-			heat.WhenFeature("docker_volume", true, map[string]string{
+		},
+			heat.OptionalRules("floating_ip", map[string]string{typeFloatingIP: "OS::Neutron::FloatingIP"}),
+			heat.OptionalRules("docker_volume", map[string]string{
 				typeDockerVolume:     "OS::Cinder::Volume",
 				typeDockerAttachment: "OS::Cinder::VolumeAttachment",
 			}),
-			heat.WhenFeature("docker_volume", false, map[string]string{
-				typeDockerVolume:     "OS::Heat::None",
-				typeDockerAttachment: "OS::Heat::None",
-			}),
-		},
-		Params: []heat.ParamMapping{
-			heat.RequiredParam("cluster_uuid", heat.String, heat.ClusterAttr("uuid")),
-			heat.RequiredParam("name_prefix", heat.String, heat.Extra(extraNamePrefix)),
-			heat.Param("ssh_key_name", heat.String, heat.ClusterAttr("keypair"), heat.TemplateAttr("keypair_id")),
-			heat.RequiredParam("external_network", heat.String, heat.TemplateAttr("external_network_id")),
-			heat.Param("fixed_network", heat.String, heat.ClusterAttr("fixed_network"), heat.TemplateAttr("fixed_network")),
-			heat.Param("fixed_subnet", heat.String, heat.ClusterAttr("fixed_subnet"), heat.TemplateAttr("fixed_subnet")),
-			heat.Param("fixed_subnet_cidr", heat.String, heat.Extra(extraSubnetCIDR)),
-			heat.Param("dns_nameserver", heat.CommaDelimitedList, heat.TemplateAttr("dns_nameserver")),
-			heat.RequiredParam("master_image", heat.String, master("image_id"), heat.TemplateAttr("image_id")),
-			heat.RequiredParam("slave_image", heat.String, worker("image_id"), heat.TemplateAttr("image_id")),
-			heat.Param("master_flavor", heat.String, master("flavor_id"), heat.ClusterAttr("master_flavor_id"), heat.TemplateAttr("master_flavor_id")),
-			heat.Param("slave_flavor", heat.String, worker("flavor_id"), heat.ClusterAttr("flavor_id"), heat.TemplateAttr("flavor_id")),
-			heat.RequiredParam("number_of_masters", heat.Number, master("node_count")),
-			heat.RequiredParam("number_of_slaves", heat.Number, worker("node_count")),
-			heat.Param("slaves_to_remove", heat.CommaDelimitedList, heat.Extra(extraSlavesToRemove)),
-			heat.Param("docker_volume_size", heat.Number, worker("docker_volume_size"), heat.ClusterAttr("docker_volume_size"), heat.TemplateAttr("docker_volume_size")),
+		),
+		Params: slices.Concat(heat.NetworkParams(), heat.ServerParams("slave", ngMaster, ngWorker, extraSlavesToRemove), []heat.ParamMapping{
 			heat.Param("docker_volume_type", heat.String, heat.Label("docker_volume_type")),
 			heat.Param("availability_zone", heat.String, heat.Label("availability_zone")),
 			heat.Param("wait_condition_timeout", heat.Number, heat.Extra(extraWaitTimeout)),
 			heat.RequiredParam("node_env", heat.String, heat.Extra(extraNodeEnv)),
 			heat.RequiredParam("secret_env", heat.String, heat.Extra(extraSecretEnv)),
-		},
-		Outputs: []heat.OutputMapping{
+		}),
+		Outputs: slices.Concat([]heat.OutputMapping{
 			heat.MapOutput("api_address", heat.ClusterAttr("api_address"), heat.URL("http", MarathonPort)),
-			heat.MapOutput("mesos_master", heat.ClusterAttr("master_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("mesos_master_private", heat.ClusterAttr("master_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("mesos_slaves", heat.ClusterAttr("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("mesos_slaves_private", heat.ClusterAttr("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("mesos_master", master("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("mesos_master_private", master("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			heat.MapOutput("mesos_slaves", worker("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", true),
-			heat.MapOutput("mesos_slaves_private", worker("node_addresses"), heat.AddressList).OnlyWhen("floating_ip", false),
-			// Known outputs that are not stored: the scale-down choice and
-			// the health monitor read them.
-			heat.MapOutput("api_private_address", heat.Source{}, nil),
-			heat.MapOutput("mesos_master_private", heat.Source{}, nil),
-			heat.MapOutput("mesos_slaves_private", heat.Source{}, nil),
-			heat.MapOutput("mesos_slave_ids", heat.Source{}, nil),
-			heat.MapOutput("mesos_slave_members", heat.Source{}, nil),
-			heat.MapParam("number_of_masters", master("node_count"), heat.Integer),
-			heat.MapParam("number_of_slaves", worker("node_count"), heat.Integer),
 		},
+			heat.AddressOutputs([2]string{"mesos_master", "mesos_master_private"}, [2]string{"mesos_slaves", "mesos_slaves_private"}, ngMaster, ngWorker),
+			[]heat.OutputMapping{
+				// Known outputs that are not stored: the scale-down choice and
+				// the health monitor read them.
+				heat.MapOutput("api_private_address", heat.Source{}, nil),
+				heat.MapOutput("mesos_master_private", heat.Source{}, nil),
+				heat.MapOutput("mesos_slaves_private", heat.Source{}, nil),
+				heat.MapOutput("mesos_slave_ids", heat.Source{}, nil),
+				heat.MapOutput("mesos_slave_members", heat.Source{}, nil),
+			},
+			heat.CountOutputs("number_of_masters", "number_of_slaves", ngMaster, ngWorker),
+		),
 	}
 }

@@ -11,14 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // State is the part of a Mesos master's state (GET /master/state, or /state
@@ -281,20 +279,4 @@ func reasonOf(err error) string {
 
 // cleanText makes untrusted text safe to store and show: valid UTF-8, no
 // control characters, at most maxReasonText bytes.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "?")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > maxReasonText {
-		i := maxReasonText
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
-}
+func cleanText(s string) string { return safetext.Clean(s, maxReasonText) }

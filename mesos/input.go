@@ -11,6 +11,9 @@ import (
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/nodeinput"
+	"github.com/gomagnum/magnum/internal/safetext"
+	"github.com/gomagnum/magnum/internal/shellenv"
 	"github.com/gomagnum/magnum/labels"
 	"github.com/gomagnum/magnum/template"
 )
@@ -71,33 +74,7 @@ const executorRegistrationTimeout = "5mins"
 
 // groups returns the master and worker groups of the input.
 func (in *Input) groups() (master, worker *cluster.NodeGroup) {
-	pick := func(role string) *cluster.NodeGroup {
-		var found *cluster.NodeGroup
-		for _, g := range in.NodeGroups {
-			if g == nil || g.Role != role {
-				continue
-			}
-			if g.IsDefault {
-				return g
-			}
-			if found == nil {
-				found = g
-			}
-		}
-		return found
-	}
-	master, worker = pick(cluster.RoleMaster), pick(cluster.RoleWorker)
-	if master == nil {
-		n := in.Cluster.MasterCount
-		if n == 0 {
-			n = cluster.DefaultMasterCount
-		}
-		master = &cluster.NodeGroup{Role: cluster.RoleMaster, NodeCount: n}
-	}
-	if worker == nil {
-		worker = &cluster.NodeGroup{Role: cluster.RoleWorker, NodeCount: in.Cluster.NodeCount}
-	}
-	return master, worker
+	return nodeinput.DefaultGroups(in.Cluster, in.NodeGroups)
 }
 
 // effectiveLabels are the cluster's labels, else the template's, with
@@ -150,12 +127,12 @@ func (in *Input) prepare(withEnv bool) (*prepared, error) {
 	}
 	master, worker := in.groups()
 	extra := heat.Attrs{
-		extraNamePrefix: namePrefix(in.Cluster),
+		extraNamePrefix: nodeinput.NamePrefix(in.Cluster.Name, in.Cluster.UUID, "mesos"),
 		extraSubnetCIDR: settings.FixedSubnetCIDR.String(),
 	}
 	if len(in.SlavesToRemove) > 0 {
 		for _, n := range in.SlavesToRemove {
-			if n == "" || strings.ContainsAny(n, ", ") || hasControl(n) || len(n) > 255 {
+			if n == "" || strings.ContainsAny(n, ", ") || safetext.HasControl(n) || len(n) > 255 {
 				errs = append(errs, errdefs.Invalid("nodes_to_remove", "%q is not a server id or member name", truncate(n)))
 			}
 		}
@@ -211,7 +188,7 @@ func (in *Input) envFiles(s *Settings) (node, secret string, err error) {
 			return "", "", err
 		}
 	}
-	var e envFile
+	var e shellenv.File
 	vars := []struct{ name, value string }{
 		{"CLUSTER_UUID", c.UUID},
 		{"CLUSTER_NAME", c.Name},
@@ -228,7 +205,7 @@ func (in *Input) envFiles(s *Settings) (node, secret string, err error) {
 	}
 	if rexray {
 		vars = append(vars, []struct{ name, value string }{
-			{"AUTH_URL", keystoneV3(a.AuthURL)},
+			{"AUTH_URL", nodeinput.KeystoneV3(a.AuthURL)},
 			{"REGION_NAME", a.RegionName},
 			{"TRUSTEE_USER_ID", a.Trustee.UserID},
 			{"TRUST_ID", a.Trustee.TrustID},
@@ -237,17 +214,18 @@ func (in *Input) envFiles(s *Settings) (node, secret string, err error) {
 		}...)
 	}
 	for _, v := range vars {
-		if err := e.set(v.name, v.value); err != nil {
+		if err := e.Set(v.name, v.value); err != nil {
 			return "", "", err
 		}
 	}
-	var sec envFile
-	if rexray {
-		if err := sec.set("TRUSTEE_PASSWORD", a.Trustee.Password); err != nil {
-			return "", "", err
-		}
+	if !rexray {
+		return string(e.Bytes()), "", nil
 	}
-	return e.String(), sec.String(), nil
+	var sec shellenv.File
+	if err := sec.Set("TRUSTEE_PASSWORD", a.Trustee.Password); err != nil {
+		return "", "", err
+	}
+	return string(e.Bytes()), string(sec.Bytes()), nil
 }
 
 // check validates what rexray needs; problems are ErrInvalid errors on
@@ -260,7 +238,7 @@ func (a *Access) check() error {
 	if a.AuthURL == "" {
 		bad("auth_url", "is required with the rexray volume driver")
 	} else if u, err := url.Parse(a.AuthURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.RawQuery != "" || u.Fragment != "" || hasControl(a.AuthURL) || strings.ContainsAny(a.AuthURL, " '\"\\`$") {
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || safetext.HasControl(a.AuthURL) || strings.ContainsAny(a.AuthURL, " '\"\\`$") {
 		bad("auth_url", "must be an http(s) URL without credentials, query or quotes")
 	}
 	if a.Trustee.UserID == "" || a.Trustee.Password == "" {
@@ -269,7 +247,7 @@ func (a *Access) check() error {
 	for _, s := range []struct{ field, v string }{
 		{"trustee.user_id", a.Trustee.UserID}, {"trustee.trust_id", a.Trustee.TrustID}, {"region_name", a.RegionName},
 	} {
-		if hasControl(s.v) || len(s.v) > 255 {
+		if safetext.HasControl(s.v) || len(s.v) > 255 {
 			bad(s.field, "must be at most 255 characters without control characters")
 		}
 	}
@@ -281,52 +259,4 @@ func (a *Access) check() error {
 		bad("openstack_ca", "must be PEM certificates")
 	}
 	return errors.Join(errs...)
-}
-
-// keystoneV3 is the Keystone v3 endpoint of an auth URL ("/v3" appended
-// when missing, as Magnum does).
-func keystoneV3(u string) string {
-	u = strings.TrimRight(u, "/")
-	if !strings.HasSuffix(u, "/v3") {
-		u += "/v3"
-	}
-	return u
-}
-
-// namePrefix makes the DNS-safe prefix of server and resource names from
-// the cluster's name and UUID: at most 30 characters of the name in lower
-// case ([a-z0-9-], other characters as '-'), then the UUID's first 8 hex
-// digits.
-func namePrefix(c *cluster.Cluster) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(c.Name) {
-		if b.Len() >= 30 {
-			break
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	name := strings.TrimRight(b.String(), "-")
-	if name == "" {
-		name = "mesos"
-	}
-	var id strings.Builder
-	for _, r := range strings.ToLower(c.UUID) {
-		if id.Len() == 8 {
-			break
-		}
-		if r >= 'a' && r <= 'f' || r >= '0' && r <= '9' {
-			id.WriteRune(r)
-		}
-	}
-	if id.Len() == 0 {
-		return name
-	}
-	return name + "-" + id.String()
 }

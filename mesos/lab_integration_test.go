@@ -4,11 +4,8 @@ package mesos_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -16,53 +13,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
-	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/labtest"
 	"github.com/gomagnum/magnum/mesos"
 	"github.com/gomagnum/magnum/openstack"
 )
-
-// labOrchestrator logs in to the real Heat of ../shared/openstack (or any
-// cloud the environment names: OS_CLOUD with clouds.yaml, or openrc
-// variables). Without one the run fails rather than skips.
-func labOrchestrator(t *testing.T) *openstack.Orchestrator {
-	t.Helper()
-	if os.Getenv("OS_CLOUD") == "" && os.Getenv("OS_AUTH_URL") == "" {
-		t.Fatal("no cloud configured: source /tmp/openstack-lab/openrc (after ../shared/openstack/up.sh), or set OS_CLOUD")
-	}
-	cloud, err := openstack.Connect(context.Background(), openstack.ConnectOptions{})
-	require.NoError(t, err)
-	o, err := cloud.Orchestrator(openstack.Config{})
-	require.NoError(t, err)
-	return o
-}
-
-// withLabStandIns adds testdata/lab's environment and provider templates to
-// a rendered request, so the real Heat runs it without Nova, Neutron,
-// Octavia or Cinder.
-func withLabStandIns(t *testing.T, req *heat.StackRequest) {
-	t.Helper()
-	var env, lab struct {
-		ResourceRegistry map[string]string `json:"resource_registry"`
-	}
-	require.NoError(t, json.Unmarshal(req.Environment, &env))
-	data, err := os.ReadFile("testdata/lab/env.yaml")
-	require.NoError(t, err)
-	require.NoError(t, yaml.Unmarshal(data, &lab))
-	for typ, target := range lab.ResourceRegistry {
-		env.ResourceRegistry[typ] = target
-		if filepath.Ext(target) == ".yaml" {
-			body, err := os.ReadFile(target)
-			require.NoError(t, err)
-			req.Files[target] = string(body)
-		}
-	}
-	req.Environment, err = json.Marshal(env)
-	require.NoError(t, err)
-}
 
 var marathonURL = regexp.MustCompile(`^http://(\d+\.\d+\.\d+\.\d+):8080$`)
 
@@ -97,7 +54,7 @@ func checkMapped(t *testing.T, v variant, c *cluster.Cluster, groups []*cluster.
 //
 //	. /tmp/openstack-lab/openrc && go test -tags integration -race -count=1 -timeout 30m ./mesos/...
 func TestLifecycleOnRealHeat(t *testing.T) {
-	o := labOrchestrator(t)
+	o := labtest.Orchestrator(t, openstack.Config{})
 	wait := openstack.WaitOptions{Interval: 300 * time.Millisecond, WithOutputs: true}
 	prefix := fmt.Sprintf("mesos%d", time.Now().UnixNano()%1_000_000)
 	d := mesos.New()
@@ -115,7 +72,7 @@ func TestLifecycleOnRealHeat(t *testing.T) {
 			in.StackName = fmt.Sprintf("%s-m%d-%t%t%t%t", prefix, v.Masters, v.MasterLB, v.FloatingIP, v.DockerVolume, v.ExistingNetwork)
 			req, features, err := d.RenderCluster(in)
 			require.NoError(t, err)
-			withLabStandIns(t, &req)
+			labtest.WithStandIns(t, &req)
 			id, err := o.CreateStack(ctx, req)
 			require.NoError(t, err)
 			deleted := false

@@ -7,10 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
 
@@ -187,20 +186,5 @@ func commaList(s string, lower bool) []string {
 	return out
 }
 
-func hasControl(s string) bool {
-	return !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0
-}
-
 // truncate shortens untrusted text for messages.
-func truncate(s string) string {
-	const n = 64
-	s = strings.ToValidUTF8(s, "?")
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func truncate(s string) string { return safetext.Truncate(strings.ToValidUTF8(s, "?"), 64) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
+	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // TaskSource tells how many live tasks run on each slave, by the slave's
@@ -41,7 +42,7 @@ func Slaves(s *heat.Stack) ([]Slave, error) {
 	out := make([]Slave, 0, len(members))
 	for member, v := range members {
 		id, ok := v.(string)
-		if !ok || id == "" || hasControl(id) || hasControl(member) {
+		if !ok || id == "" || safetext.HasControl(id) || safetext.HasControl(member) {
 			return nil, bad("mesos_slave_members")
 		}
 		out = append(out, Slave{Member: member, ServerID: id})
@@ -56,7 +57,7 @@ func Slaves(s *heat.Stack) ([]Slave, error) {
 		for i, v := range ids {
 			id, _ := v.(string)
 			host, _ := hosts[i].(string)
-			if id != "" && host != "" && !hasControl(host) {
+			if id != "" && host != "" && !safetext.HasControl(host) {
 				hostOf[id] = host
 			}
 		}

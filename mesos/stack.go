@@ -2,7 +2,6 @@ package mesos
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/gomagnum/magnum/cluster"
 	"github.com/gomagnum/magnum/errdefs"
@@ -117,81 +116,7 @@ func (d *Driver) ApplyOutputs(stack *heat.Stack, f heat.Features, c *cluster.Clu
 	}
 	def := definition()
 	vals, err := def.ApplyOutputs(stack, f)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if vals == nil {
-		return errors.Join(errs...)
-	}
-	for name, v := range vals.Cluster {
-		if err := setClusterAttr(c, name, v); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	in := Input{Cluster: c, NodeGroups: groups}
 	master, worker := in.groups()
-	for role, attrs := range vals.NodeGroups {
-		g := worker
-		if role == ngMaster {
-			g = master
-		}
-		for name, v := range attrs {
-			if err := setGroupAttr(c, g, name, v); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func setClusterAttr(c *cluster.Cluster, name string, v any) error {
-	switch name {
-	case "api_address":
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("mesos: api_address: unexpected %T", v)
-		}
-		c.APIAddress = s
-	case "master_addresses", "node_addresses":
-		l, ok := v.([]string)
-		if !ok {
-			return fmt.Errorf("mesos: %s: unexpected %T", name, v)
-		}
-		if name == "master_addresses" {
-			c.MasterAddresses = l
-		} else {
-			c.NodeAddresses = l
-		}
-	default:
-		return fmt.Errorf("mesos: no cluster attribute %q", name)
-	}
-	return nil
-}
-
-// setGroupAttr sets a node group attribute; node counts also go to the
-// cluster's count of that role (Magnum's master_count and node_count).
-func setGroupAttr(c *cluster.Cluster, g *cluster.NodeGroup, name string, v any) error {
-	switch name {
-	case "node_count":
-		n, ok := v.(int)
-		if !ok {
-			return fmt.Errorf("mesos: node_count: unexpected %T", v)
-		}
-		g.NodeCount = n
-		if g.IsMaster() {
-			c.MasterCount = n
-		} else {
-			c.NodeCount = n
-		}
-	case "node_addresses":
-		l, ok := v.([]string)
-		if !ok {
-			return fmt.Errorf("mesos: node_addresses: unexpected %T", v)
-		}
-		g.NodeAddresses = l
-	default:
-		return fmt.Errorf("mesos: no node group attribute %q", name)
-	}
-	return nil
+	return errors.Join(err, vals.ApplyToCluster("mesos", c, ngMaster, master, worker))
 }
