@@ -17,7 +17,7 @@ const BenchClusters = 10000
 
 // Bench measures a store: creating clusters (each with its two default node
 // groups) with and without a quota to check, recording heartbeats,
-// renewing a lease, and, on a store holding BenchClusters clusters, getting one by
+// renewing a lease, renewing 1, 16 and 256 leases in one call, and, on a store holding BenchClusters clusters, getting one by
 // UUID, finding one by name, listing all of them, and listing pages of 100
 // from a marker. open is called once for the create benchmark and once for
 // the read ones.
@@ -80,6 +80,32 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 			}
 		}
 	})
+
+	// What a Manager's lease keeper pays per round for all the operation
+	// leases it holds (one per queued or running operation), against one
+	// AcquireLease per lease before RenewLeases.
+	for _, n := range []int{1, 16, 256} {
+		b.Run(fmt.Sprintf("RenewLeases/%d", n), func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			names := make([]string, n)
+			for i := range names {
+				names[i] = fmt.Sprintf("cluster-op/%s", newUUID())
+				if ok, err := s.AcquireLease(ctx, names[i], "bench-host/1", time.Now(), time.Minute); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				lost, err := s.RenewLeases(ctx, "bench-host/1", names, time.Now(), time.Minute)
+				if err != nil || len(lost) > 0 {
+					b.Fatal(lost, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/lease")
+		})
+	}
 
 	s := open(b)
 	defer s.Close()
