@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
-	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // TaskSource tells how many live tasks run on each slave, by the slave's
@@ -29,65 +27,15 @@ type Slave struct {
 // outputs (mesos_slave_members, mesos_slave_ids, mesos_slaves_private), in
 // member order. Outputs of the wrong shape are ErrInvalid errors.
 func Slaves(s *heat.Stack) ([]Slave, error) {
-	if s == nil {
-		return nil, errdefs.Invalid("stack", "no stack given")
+	ms, err := heat.GroupMembers(s, "mesos_slave_members", "mesos_slave_ids", "mesos_slaves_private")
+	if err != nil {
+		return nil, err
 	}
-	bad := func(output string) error {
-		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "stack", ID: s.ID, Field: output, Reason: "unusable output"}
-	}
-	members, ok := s.Outputs["mesos_slave_members"].(map[string]any)
-	if !ok {
-		return nil, bad("mesos_slave_members")
-	}
-	out := make([]Slave, 0, len(members))
-	for member, v := range members {
-		id, ok := v.(string)
-		if !ok || id == "" || safetext.HasControl(id) || safetext.HasControl(member) {
-			return nil, bad("mesos_slave_members")
-		}
-		out = append(out, Slave{Member: member, ServerID: id})
-	}
-	slices.SortFunc(out, func(a, b Slave) int { return compareMembers(a.Member, b.Member) })
-	// mesos_slave_ids and mesos_slaves_private list the members in the
-	// same (index) order.
-	ids, _ := s.Outputs["mesos_slave_ids"].([]any)
-	hosts, _ := s.Outputs["mesos_slaves_private"].([]any)
-	if len(ids) == len(hosts) {
-		hostOf := map[string]string{}
-		for i, v := range ids {
-			id, _ := v.(string)
-			host, _ := hosts[i].(string)
-			if id != "" && host != "" && !safetext.HasControl(host) {
-				hostOf[id] = host
-			}
-		}
-		for i := range out {
-			out[i].Host = hostOf[out[i].ServerID]
-		}
+	out := make([]Slave, len(ms))
+	for i, m := range ms {
+		out[i] = Slave{Member: m.Member, ServerID: m.ServerID, Host: m.Label}
 	}
 	return out, nil
-}
-
-// compareMembers orders member names by their index ("2" < "10"), names
-// that are not numbers after them.
-func compareMembers(a, b string) int {
-	ai, aerr := strconv.Atoi(a)
-	bi, berr := strconv.Atoi(b)
-	switch {
-	case aerr == nil && berr == nil:
-		return ai - bi
-	case aerr == nil:
-		return -1
-	case berr == nil:
-		return 1
-	}
-	if a < b {
-		return -1
-	}
-	if a > b {
-		return 1
-	}
-	return 0
 }
 
 // ScaleDown is a request to shrink the slave group.
