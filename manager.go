@@ -143,6 +143,8 @@ type Manager struct {
 	stop      chan struct{}  // closed by Close
 	closeOnce sync.Once
 	active    activeSet // clusters with an operation running here
+	elsewhere busyElsewhere
+	leases    *leaseKeeper
 	events    eventHub
 	hostName  string
 }
@@ -224,6 +226,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Orchestrator != nil {
 		m.backend = heat.NewBackend(cfg.Orchestrator, heat.BackendConfig{Tag: cfg.StackTag})
 	}
+	m.leases = newLeaseKeeper(m.store, m.hostName, m.nowUTC, m.log, m.stop)
 	return m, nil
 }
 
@@ -235,6 +238,7 @@ const DefaultClustersPerProject = 20
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() { close(m.stop) })
 	m.bg.Wait()
+	m.leases.close()
 	if m.ownStore {
 		return m.store.Close()
 	}

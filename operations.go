@@ -47,30 +47,27 @@ func (a *activeSet) has(id string) bool {
 }
 
 // backgroundParallel bounds the background operations of one Manager that
-// run at once. Each holds a cluster's operation lease, renewed every
-// ResumeAfter/3, and makes a dozen store calls: hundreds at once (a burst of
-// creates) fill the store's connection pool with lease renewals and starve
-// the operations themselves, until the leases lapse and sync repeats them.
-// The others wait here, holding nothing.
+// run at once. Each makes a dozen store calls and some cloud calls:
+// hundreds at once (a burst of creates) would fill the store's connection
+// pool and starve one another. The others wait, holding their cluster's
+// operation lease (renewed with all the Manager's leases, see leaseKeeper),
+// so that no other replica takes a queued operation for an abandoned one.
 const backgroundParallel = 16
 
 // background runs an operation's cloud step after the call that recorded
-// its intent has returned, when one of backgroundParallel slots is free.
-// It does not inherit the caller's cancellation (the intent is recorded;
-// sync would repeat the step anyway) but ends when the Manager closes.
-// Close waits for it.
+// its intent has returned. It first takes the cluster's operation lease
+// (lockOp), then waits for one of backgroundParallel slots, then runs fn
+// under the lease, which fn's own lockOp shares. When another Manager holds
+// the lease, fn does not run: that Manager is acting on the cluster, and
+// sync repeats the step later if it is still needed. It does not inherit
+// the caller's cancellation (the intent is recorded; sync would repeat the
+// step anyway) but ends when the Manager closes. Close waits for it.
 func (m *Manager) background(id string, fn func(ctx context.Context)) {
 	m.active.add(id)
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
 		defer m.active.done(id)
-		select {
-		case m.opSlots <- struct{}{}:
-			defer func() { <-m.opSlots }()
-		case <-m.stop:
-			return
-		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
@@ -80,19 +77,75 @@ func (m *Manager) background(id string, fn func(ctx context.Context)) {
 			case <-ctx.Done():
 			}
 		}()
+		release, ok := m.lockOp(ctx, id)
+		if !ok {
+			m.elsewhere.add(id, m.nowUTC(), m.resumeAfter())
+			return
+		}
+		defer release()
+		select {
+		case m.opSlots <- struct{}{}:
+			defer func() { <-m.opSlots }()
+		case <-ctx.Done():
+			return
+		}
 		fn(ctx)
 	}()
+}
+
+// resumeAfter is Config.ResumeAfter or its default.
+func (m *Manager) resumeAfter() time.Duration {
+	return orDefault(m.cfg.ResumeAfter, DefaultResumeAfter)
+}
+
+// busyElsewhere holds the clusters whose operation lease another Manager
+// was found holding, until when sync leaves them alone: without it, the
+// syncing Manager would try the lease of every such cluster on every tick.
+type busyElsewhere struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (b *busyElsewhere) add(id string, now time.Time, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.until == nil {
+		b.until = map[string]time.Time{}
+	}
+	if len(b.until) >= 1024 {
+		// Forget what has run out, so clusters that went away do not pile up.
+		for k, t := range b.until {
+			if !now.Before(t) {
+				delete(b.until, k)
+			}
+		}
+	}
+	b.until[id] = now.Add(d)
+}
+
+// has tells whether id was found busy elsewhere less than ResumeAfter
+// before now.
+func (b *busyElsewhere) has(id string, now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.until[id]
+	if ok && !now.Before(t) {
+		delete(b.until, id)
+		return false
+	}
+	return ok
 }
 
 // lockOp takes the cluster's operation lease in the store, so that no two
 // Managers sharing it act on one cluster in the cloud at once (a sync that
 // repeats a step it believes abandoned, and the step itself). The lease is
 // ResumeAfter long and renewed while the step runs, so it lapses only when
-// its holder dies. ok is false when another holder has it; a store failure
-// lets the step go on (Heat's unique stack names still keep creates single).
+// its holder dies. Operations of this Manager share it (see leaseKeeper).
+// ok is false when another holder has it; a store failure lets the step go
+// on (Heat's unique stack names still keep creates single). release ends
+// this holder's share and releases the lease when it was the last one.
 func (m *Manager) lockOp(ctx context.Context, id string) (release func(), ok bool) {
-	name := "cluster-op/" + id
-	stop, got, err := m.holdLease(ctx, name, orDefault(m.cfg.ResumeAfter, DefaultResumeAfter))
+	h, got, err := m.leases.hold(ctx, "cluster-op/"+id, m.resumeAfter())
 	switch {
 	case err != nil:
 		m.log.WarnContext(ctx, "cluster operation lease", "uuid", id, "err", err)
@@ -100,45 +153,19 @@ func (m *Manager) lockOp(ctx context.Context, id string) (release func(), ok boo
 	case !got:
 		return nil, false
 	}
-	return func() {
-		stop()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_ = m.store.ReleaseLease(rctx, name, m.host())
-	}, true
+	return func() { h.end(true) }, true
 }
 
-// holdLease takes a store lease of length ttl and renews it every ttl/3
-// until stop is called (which waits for the renewals to end) or ctx ends.
+// holdLease takes a store lease of length ttl and keeps it renewed (every
+// ttl/3, with the Manager's other leases) until stop is called or ctx
+// ends. stop does not release the lease: it expires ttl after its last
+// renewal unless taken again.
 func (m *Manager) holdLease(ctx context.Context, name string, ttl time.Duration) (stop func(), got bool, err error) {
-	holder := m.host()
-	got, err = m.store.AcquireLease(ctx, name, holder, m.nowUTC(), ttl)
+	h, got, err := m.leases.hold(ctx, name, ttl)
 	if err != nil || !got {
 		return func() {}, got, err
 	}
-	done := make(chan struct{})
-	renewed := make(chan struct{})
-	go func() {
-		defer close(renewed)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := m.store.AcquireLease(ctx, name, holder, m.nowUTC(), ttl); err != nil && ctx.Err() == nil {
-					m.log.WarnContext(ctx, "renewing a lease", "lease", name, "err", err)
-				}
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-renewed
-	}, true, nil
+	return func() { h.end(false) }, true, nil
 }
 
 // settle changes a stored cluster with fn (which reports whether it

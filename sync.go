@@ -187,8 +187,13 @@ func (m *Manager) reconcile(ctx context.Context, it tracked, o driver.Observatio
 	if c.UpdatedAt != nil {
 		last = *c.UpdatedAt
 	}
-	age := m.nowUTC().Sub(last)
-	stale := age >= orDefault(m.cfg.ResumeAfter, DefaultResumeAfter)
+	now := m.nowUTC()
+	age := now.Sub(last)
+	// A step is repeated once its intent is old enough, unless another
+	// Manager was found holding the cluster's operation lease lately: it
+	// is acting on the cluster (its step may be queued there), and asking
+	// for the lease again on every tick would only load the store.
+	stale := age >= m.resumeAfter() && !m.elsewhere.has(c.UUID, now)
 	action := c.Status.Action()
 
 	if o.Gone {
@@ -407,10 +412,12 @@ func (m *Manager) finishDelete(ctx context.Context, c *cluster.Cluster) error {
 }
 
 // resumeCreate repeats the cloud step of a create whose process died
-// before its stack was recorded.
+// before its stack was recorded. background takes the cluster's operation
+// lease first: a create another Manager still holds, queued or running, is
+// left to it untouched.
 func (m *Manager) resumeCreate(it tracked) {
-	m.log.Info("resuming cluster create", "uuid", it.c.UUID)
 	m.background(it.c.UUID, func(ctx context.Context) {
+		m.log.InfoContext(ctx, "resuming cluster create", "uuid", it.c.UUID)
 		m.touch(ctx, it.c.UUID)
 		m.launch(ctx, it.t, it.c.UUID, it.d)
 	})
