@@ -192,6 +192,11 @@ func runReplicas(t *testing.T, dsn func() string, n int) {
 	}
 	extra := 5
 	var created atomic.Int64
+	// How long each stage of a cluster may take: a safeguard against a
+	// hang, not a performance target. With -race the test needs about a
+	// minute of CPU at 300 clusters; on a loaded two-CPU machine it gets a
+	// fraction of one, so the bound grows with the clusters.
+	patience := max(60*time.Second, time.Duration(n)*time.Second)
 	for i := range n + extra*projects {
 		wg.Add(1)
 		go func() {
@@ -207,7 +212,7 @@ func runReplicas(t *testing.T, dsn func() string, n int) {
 				return
 			}
 			created.Add(1)
-			if err := lifecycleOnLive(ctx, live, c.UUID); err != nil {
+			if err := lifecycleOnLive(ctx, live, c.UUID, patience); err != nil {
 				fail("cluster %s: %v", c.UUID, err)
 			}
 		}()
@@ -280,10 +285,11 @@ func createOnLive(ctx context.Context, live func() *replica, name string) (*clus
 }
 
 // lifecycleOnLive waits for the create, resizes to 2, waits, deletes and
-// waits until the cluster is gone, each step on some live replica.
-func lifecycleOnLive(ctx context.Context, live func() *replica, id string) error {
+// waits until the cluster is gone, each step on some live replica and
+// within patience.
+func lifecycleOnLive(ctx context.Context, live func() *replica, id string, patience time.Duration) error {
 	wait := func(until ...cluster.Status) (*cluster.Cluster, error) {
-		deadline := time.Now().Add(60 * time.Second)
+		deadline := time.Now().Add(patience)
 		for time.Now().Before(deadline) {
 			r := live()
 			// Long enough not to turn 300 waiters into a load of their own
@@ -299,7 +305,7 @@ func lifecycleOnLive(ctx context.Context, live func() *replica, id string) error
 				return c, err
 			}
 		}
-		return nil, fmt.Errorf("timed out waiting for %v", until)
+		return nil, fmt.Errorf("timed out waiting %v for %v", patience, until)
 	}
 	retry := func(op func(m *magnum.Manager) error) error {
 		for {
