@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/labelcheck"
 	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
@@ -34,39 +35,39 @@ type LabelSpec struct {
 // text); the character sets are the ones the values need and nothing a
 // shell, YAML or JSON treats specially.
 var labelSpecs = []LabelSpec{
-	{Name: "flannel_network_cidr", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: checkIPv4CIDR},
-	{Name: "flannel_backend", Default: "vxlan", Rule: "udp, vxlan or host-gw", check: oneOf("udp", "vxlan", "host-gw")},
-	{Name: "flannel_network_subnetlen", Default: "24", Rule: "a prefix length from 8 to 30, longer than flannel_network_cidr's", check: intRange(8, 30)},
+	{Name: "flannel_network_cidr", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: labelcheck.IPv4CIDR},
+	{Name: "flannel_backend", Default: "vxlan", Rule: "udp, vxlan or host-gw", check: labelcheck.OneOf("udp", "vxlan", "host-gw")},
+	{Name: "flannel_network_subnetlen", Default: "24", Rule: "a prefix length from 8 to 30, longer than flannel_network_cidr's", check: labelcheck.IntRange(8, 30)},
 	{Name: "flannel_tag", Default: "v0.25.6", Rule: "an image tag", check: checkImageTag},
-	{Name: "calico_ipv4pool", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: checkIPv4CIDR},
+	{Name: "calico_ipv4pool", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: labelcheck.IPv4CIDR},
 	{Name: "calico_tag", Default: "v3.28.1", Rule: "an image tag", check: checkImageTag},
 	{Name: "service_cluster_ip_range", Default: "10.254.0.0/16", Rule: "an IPv4 CIDR of at most /24 that does not overlap the pod network", check: checkServiceRange},
-	{Name: "fixed_subnet_cidr", Default: "10.0.0.0/24", Rule: "an IPv4 CIDR", check: checkIPv4CIDR},
+	{Name: "fixed_subnet_cidr", Default: "10.0.0.0/24", Rule: "an IPv4 CIDR", check: labelcheck.IPv4CIDR},
 	{Name: "dns_cluster_domain", Default: "cluster.local", Rule: "a DNS domain", check: checkDomain},
 	{Name: "kube_tag", Default: "v1.30.4", Rule: "a Kubernetes version such as v1.30.4", check: checkKubeTag},
 	{Name: "etcd_tag", Default: "3.5.15-0", Rule: "an image tag", check: checkImageTag},
 	{Name: "coredns_tag", Default: "v1.11.1", Rule: "an image tag", check: checkImageTag},
 	{Name: "container_infra_prefix", Rule: "an image registry prefix such as registry.example.com:5000/k8s/", check: checkRegistryPrefix},
-	{Name: "container_runtime", Default: "containerd", Rule: "containerd", check: oneOf("containerd")},
-	{Name: "cgroup_driver", Default: "systemd", Rule: "systemd or cgroupfs", check: oneOf("systemd", "cgroupfs")},
+	{Name: "container_runtime", Default: "containerd", Rule: "containerd", check: labelcheck.OneOf("containerd")},
+	{Name: "cgroup_driver", Default: "systemd", Rule: "systemd or cgroupfs", check: labelcheck.OneOf("systemd", "cgroupfs")},
 	{Name: "admission_control_list", Default: "NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,ResourceQuota,NodeRestriction",
 		Rule: "a comma-separated list of admission plugin names", check: checkPluginList},
-	{Name: "kube_dashboard_enabled", Default: "true", Rule: "true or false", check: checkBool},
-	{Name: "etcd_volume_size", Default: "0", Rule: "a size in GB from 0 (no etcd volume) to 10000", check: intRange(0, 10000)},
+	{Name: "kube_dashboard_enabled", Default: "true", Rule: "true or false", check: labelcheck.Bool},
+	{Name: "etcd_volume_size", Default: "0", Rule: "a size in GB from 0 (no etcd volume) to 10000", check: labelcheck.IntRange(0, 10000)},
 	{Name: "etcd_volume_type", Rule: "a Cinder volume type"},
 	{Name: "docker_volume_type", Rule: "a Cinder volume type"},
 	{Name: "availability_zone", Rule: "a Nova availability zone"},
-	{Name: "auto_healing_enabled", Default: "false", Rule: "true or false", check: checkBool},
-	{Name: "auto_healing_controller", Default: "draino", Rule: "draino or magnum-auto-healer", check: oneOf("draino", "magnum-auto-healer")},
-	{Name: "auto_scaling_enabled", Default: "false", Rule: "true or false", check: checkBool},
-	{Name: "min_node_count", Default: "0", Rule: "a whole number from 0", check: intRange(0, 100000)},
-	{Name: "max_node_count", Rule: "a whole number at least min_node_count (default node_count+1)", check: intRange(1, 100000)},
-	{Name: "master_lb_floating_ip_enabled", Rule: "true or false (default: floating_ip_enabled)", check: checkBool},
+	{Name: "auto_healing_enabled", Default: "false", Rule: "true or false", check: labelcheck.Bool},
+	{Name: "auto_healing_controller", Default: "draino", Rule: "draino or magnum-auto-healer", check: labelcheck.OneOf("draino", "magnum-auto-healer")},
+	{Name: "auto_scaling_enabled", Default: "false", Rule: "true or false", check: labelcheck.Bool},
+	{Name: "min_node_count", Default: "0", Rule: "a whole number from 0", check: labelcheck.IntRange(0, 100000)},
+	{Name: "max_node_count", Rule: "a whole number at least min_node_count (default node_count+1)", check: labelcheck.IntRange(1, 100000)},
+	{Name: "master_lb_floating_ip_enabled", Rule: "true or false (default: floating_ip_enabled)", check: labelcheck.Bool},
 	{Name: "master_lb_allowed_cidrs", Rule: "a comma-separated list of CIDRs", check: checkCIDRList},
-	{Name: "octavia_lb_algorithm", Default: "ROUND_ROBIN", Rule: "ROUND_ROBIN, LEAST_CONNECTIONS or SOURCE_IP", check: oneOf("ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP")},
-	{Name: "octavia_lb_healthcheck", Default: "true", Rule: "true or false", check: checkBool},
+	{Name: "octavia_lb_algorithm", Default: "ROUND_ROBIN", Rule: "ROUND_ROBIN, LEAST_CONNECTIONS or SOURCE_IP", check: labelcheck.OneOf("ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP")},
+	{Name: "octavia_lb_healthcheck", Default: "true", Rule: "true or false", check: labelcheck.Bool},
 	{Name: "nodes_affinity_policy", Default: "soft-anti-affinity", Rule: "affinity, anti-affinity, soft-affinity or soft-anti-affinity",
-		check: oneOf("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")},
+		check: labelcheck.OneOf("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")},
 }
 
 // Labels returns the labels the Kubernetes drivers interpret, sorted by
@@ -283,53 +284,8 @@ func parseBool(s string) bool {
 	return b
 }
 
-func oneOf(allowed ...string) func(string) error {
-	return func(v string) error {
-		if slices.Contains(allowed, v) {
-			return nil
-		}
-		return fmt.Errorf("%q is not allowed", truncate(v))
-	}
-}
-
-func intRange(lo, hi int) func(string) error {
-	return func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", truncate(v))
-		}
-		if n < lo || n > hi {
-			return fmt.Errorf("%d is out of range [%d, %d]", n, lo, hi)
-		}
-		return nil
-	}
-}
-
-func checkBool(v string) error {
-	if _, err := strconv.ParseBool(v); err != nil {
-		return fmt.Errorf("%q is not a boolean", truncate(v))
-	}
-	return nil
-}
-
-// checkIPv4CIDR accepts a canonical IPv4 network (host bits zero) of at
-// most /30.
-func checkIPv4CIDR(v string) error {
-	p, err := netip.ParsePrefix(v)
-	if err != nil || !p.Addr().Is4() {
-		return fmt.Errorf("%q is not an IPv4 CIDR", truncate(v))
-	}
-	if p.Masked() != p {
-		return fmt.Errorf("%s has host bits set (the network is %s)", p, p.Masked())
-	}
-	if p.Bits() > 30 {
-		return fmt.Errorf("%s is too small", p)
-	}
-	return nil
-}
-
 func checkServiceRange(v string) error {
-	if err := checkIPv4CIDR(v); err != nil {
+	if err := labelcheck.IPv4CIDR(v); err != nil {
 		return err
 	}
 	if p := mustPrefix(v); p.Bits() > 24 {

@@ -338,12 +338,7 @@ func (d *Driver) RenderNodeGroupStack(req *driver.Request, clusterStack *heat.St
 	if err != nil {
 		return heat.StackRequest{}, err
 	}
-	sr := out.Request
-	sr.Name = req.Name
-	sr.Tags = []string{req.Cluster.UUID, req.Group.UUID}
-	sr.Timeout = timeout
-	sr.DisableRollback = true
-	return sr, nil
+	return out.CreateRequest(req.Name, timeout, req.Cluster.UUID, req.Group.UUID), nil
 }
 
 // ScaleNodeGroupStack implements heat.NodeGroupStackDriver: an
@@ -371,11 +366,7 @@ func (d *Driver) ScaleNodeGroupStack(req *driver.Request) (heat.UpdateRequest, e
 	if err != nil {
 		return heat.UpdateRequest{}, err
 	}
-	upd := heat.UpdateRequest{Existing: true, Parameters: params, DisableRollback: !req.Rollback}
-	if _, ok := params["minions_to_remove"]; !ok {
-		upd.ClearParameters = []string{"minions_to_remove"}
-	}
-	return upd, nil
+	return heat.ScaleUpdate(params, "minions_to_remove", req.Rollback), nil
 }
 
 // ApplyNodeGroupOutputs implements heat.NodeGroupStackDriver: the group's

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 
 	"github.com/gomagnum/magnum/errdefs"
 	"github.com/gomagnum/magnum/heat"
-	"github.com/gomagnum/magnum/internal/safetext"
 )
 
 // WorkloadSource tells how many workload pods run on each node, by node
@@ -29,65 +27,15 @@ type Minion struct {
 // outputs (kube_minion_ids, kube_minion_names and kube_minion_members),
 // in member order. Outputs of the wrong shape are ErrInvalid errors.
 func Minions(s *heat.Stack) ([]Minion, error) {
-	if s == nil {
-		return nil, errdefs.Invalid("stack", "no stack given")
+	ms, err := heat.GroupMembers(s, "kube_minion_members", "kube_minion_ids", "kube_minion_names")
+	if err != nil {
+		return nil, err
 	}
-	bad := func(output string) error {
-		return &errdefs.Error{Kind: errdefs.ErrInvalid, Resource: "stack", ID: s.ID, Field: output, Reason: "unusable output"}
-	}
-	members, ok := s.Outputs["kube_minion_members"].(map[string]any)
-	if !ok {
-		return nil, bad("kube_minion_members")
-	}
-	ids, _ := s.Outputs["kube_minion_ids"].([]any)
-	names, _ := s.Outputs["kube_minion_names"].([]any)
-	out := make([]Minion, 0, len(members))
-	for member, v := range members {
-		id, ok := v.(string)
-		if !ok || id == "" || safetext.HasControl(id) || safetext.HasControl(member) {
-			return nil, bad("kube_minion_members")
-		}
-		out = append(out, Minion{Member: member, ServerID: id})
-	}
-	slices.SortFunc(out, func(a, b Minion) int { return compareMembers(a.Member, b.Member) })
-	// kube_minion_ids and kube_minion_names list the members in the same
-	// (index) order.
-	if len(names) == len(ids) {
-		nameOf := map[string]string{}
-		for i, v := range ids {
-			id, _ := v.(string)
-			name, _ := names[i].(string)
-			if id != "" && name != "" && !safetext.HasControl(name) {
-				nameOf[id] = name
-			}
-		}
-		for i := range out {
-			out[i].NodeName = nameOf[out[i].ServerID]
-		}
+	out := make([]Minion, len(ms))
+	for i, m := range ms {
+		out[i] = Minion{Member: m.Member, ServerID: m.ServerID, NodeName: m.Label}
 	}
 	return out, nil
-}
-
-// compareMembers orders member names by their index ("2" < "10"), names
-// that are not numbers after them.
-func compareMembers(a, b string) int {
-	ai, aerr := strconv.Atoi(a)
-	bi, berr := strconv.Atoi(b)
-	switch {
-	case aerr == nil && berr == nil:
-		return ai - bi
-	case aerr == nil:
-		return -1
-	case berr == nil:
-		return 1
-	}
-	if a < b {
-		return -1
-	}
-	if a > b {
-		return 1
-	}
-	return 0
 }
 
 // ScaleDown is a request to shrink the minion group.

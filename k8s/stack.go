@@ -26,12 +26,7 @@ func (d *Driver) RenderCluster(in Input) (heat.StackRequest, heat.Features, erro
 	if err != nil {
 		return heat.StackRequest{}, nil, err
 	}
-	req := out.Request
-	req.Name = in.StackName
-	req.Tags = []string{in.Cluster.UUID}
-	req.Timeout = p.timeout
-	req.DisableRollback = true
-	return req, out.Features, nil
+	return out.CreateRequest(in.StackName, p.timeout, in.Cluster.UUID), out.Features, nil
 }
 
 // ScaleUpdate is the stack update that resizes the cluster: only the node
@@ -50,12 +45,7 @@ func (d *Driver) ScaleUpdate(in Input, rollback bool) (heat.UpdateRequest, error
 	if err != nil {
 		return heat.UpdateRequest{}, err
 	}
-	upd := heat.UpdateRequest{Existing: true, Parameters: params, DisableRollback: !rollback}
-	if _, ok := params["minions_to_remove"]; !ok {
-		// Forget the victims of an earlier scale-down.
-		upd.ClearParameters = []string{"minions_to_remove"}
-	}
-	return upd, nil
+	return heat.ScaleUpdate(params, "minions_to_remove", rollback), nil
 }
 
 // Features resolves the structural choices for a cluster, as RenderCluster
