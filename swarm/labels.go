@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gomagnum/magnum/errdefs"
+	"github.com/gomagnum/magnum/internal/labelcheck"
 	"github.com/gomagnum/magnum/internal/safetext"
 	"github.com/gomagnum/magnum/labels"
 )
@@ -29,18 +30,18 @@ type LabelSpec struct {
 // network and placement ones the templates need). Values reach the nodes
 // only as data; they are still checked strictly.
 var labelSpecs = []LabelSpec{
-	{Name: "flannel_network_cidr", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: one(checkIPv4CIDR)},
+	{Name: "flannel_network_cidr", Default: "10.100.0.0/16", Rule: "an IPv4 CIDR", check: one(labelcheck.IPv4CIDR)},
 	// Magnum defaulted to udp, which flannel has deprecated; vxlan is the
 	// default here.
-	{Name: "flannel_backend", Default: "vxlan", Rule: "udp, vxlan or host-gw", check: one(oneOf("udp", "vxlan", "host-gw"))},
-	{Name: "flannel_network_subnetlen", Default: "24", Rule: "a prefix length from 8 to 30, longer than flannel_network_cidr's", check: one(intRange(8, 30))},
-	{Name: "rexray_preempt", Default: "false", Rule: "true or false", check: one(oneOf("true", "false"))},
+	{Name: "flannel_backend", Default: "vxlan", Rule: "udp, vxlan or host-gw", check: one(labelcheck.OneOf("udp", "vxlan", "host-gw"))},
+	{Name: "flannel_network_subnetlen", Default: "24", Rule: "a prefix length from 8 to 30, longer than flannel_network_cidr's", check: one(labelcheck.IntRange(8, 30))},
+	{Name: "rexray_preempt", Default: "false", Rule: "true or false", check: one(labelcheck.OneOf("true", "false"))},
 	{Name: "swarm_strategy", Default: "spread", Rule: "spread, binpack or random", check: checkStrategies},
-	{Name: "fixed_subnet_cidr", Default: "10.0.0.0/24", Rule: "an IPv4 CIDR", check: one(checkIPv4CIDR)},
+	{Name: "fixed_subnet_cidr", Default: "10.0.0.0/24", Rule: "an IPv4 CIDR", check: one(labelcheck.IPv4CIDR)},
 	{Name: "docker_volume_type", Rule: "a Cinder volume type"},
 	{Name: "availability_zone", Rule: "a Nova availability zone"},
 	{Name: "nodes_affinity_policy", Default: "soft-anti-affinity", Rule: "affinity, anti-affinity, soft-affinity or soft-anti-affinity",
-		check: one(oneOf("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"))},
+		check: one(labelcheck.OneOf("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"))},
 }
 
 // Labels returns the labels the driver interprets, sorted by name. Other
@@ -192,43 +193,6 @@ func one(f func(string) error) func(string) []string {
 		}
 		return nil
 	}
-}
-
-func oneOf(allowed ...string) func(string) error {
-	return func(v string) error {
-		if slices.Contains(allowed, v) {
-			return nil
-		}
-		return fmt.Errorf("%q is not allowed", truncate(v))
-	}
-}
-
-func intRange(lo, hi int) func(string) error {
-	return func(v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", truncate(v))
-		}
-		if n < lo || n > hi {
-			return fmt.Errorf("%d is out of range [%d, %d]", n, lo, hi)
-		}
-		return nil
-	}
-}
-
-// checkIPv4CIDR accepts a canonical IPv4 network of at most /30.
-func checkIPv4CIDR(v string) error {
-	p, err := netip.ParsePrefix(v)
-	if err != nil || !p.Addr().Is4() {
-		return fmt.Errorf("%q is not an IPv4 CIDR", truncate(v))
-	}
-	if p.Masked() != p {
-		return fmt.Errorf("%s has host bits set (the network is %s)", p, p.Masked())
-	}
-	if p.Bits() > 30 {
-		return fmt.Errorf("%s is too small", p)
-	}
-	return nil
 }
 
 // truncate shortens a value quoted in a message.

@@ -41,12 +41,7 @@ func (d *Driver) RenderStack(req *driver.Request) (heat.StackRequest, heat.Featu
 	if err != nil {
 		return heat.StackRequest{}, nil, err
 	}
-	sr := out.Request
-	sr.Name = req.Name
-	sr.Tags = []string{req.Cluster.UUID}
-	sr.Timeout = timeout
-	sr.DisableRollback = true
-	return sr, out.Features, nil
+	return out.CreateRequest(req.Name, timeout, req.Cluster.UUID), out.Features, nil
 }
 
 // ScaleStack implements heat.StackDriver: a PATCH (existing=true) update of
@@ -68,12 +63,7 @@ func (d *Driver) ScaleStack(req *driver.Request) (heat.UpdateRequest, error) {
 	if err != nil {
 		return heat.UpdateRequest{}, err
 	}
-	upd := heat.UpdateRequest{Existing: true, Parameters: params, DisableRollback: !req.Rollback}
-	if _, ok := params["nodes_to_remove"]; !ok {
-		// Forget the victims of an earlier scale-down.
-		upd.ClearParameters = []string{"nodes_to_remove"}
-	}
-	return upd, nil
+	return heat.ScaleUpdate(params, "nodes_to_remove", req.Rollback), nil
 }
 
 // StackFeatures implements heat.StackDriver: the structural choices
