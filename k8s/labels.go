@@ -3,7 +3,6 @@ package k8s
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -85,15 +84,7 @@ func IsKnownLabel(name string) bool {
 }
 
 // UnknownLabels lists the labels of l the drivers do not interpret, sorted.
-func UnknownLabels(l labels.Labels) []string {
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(l)) {
-		if !IsKnownLabel(k) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+func UnknownLabels(l labels.Labels) []string { return labelcheck.Unknown(l, IsKnownLabel) }
 
 // ValidateLabels checks the labels the drivers interpret, one by one and
 // against each other, and returns every problem as a joined errdefs

@@ -3,7 +3,6 @@ package swarm
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -58,15 +57,7 @@ func IsKnownLabel(name string) bool {
 }
 
 // UnknownLabels lists the labels of l the driver does not interpret, sorted.
-func UnknownLabels(l labels.Labels) []string {
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(l)) {
-		if !IsKnownLabel(k) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+func UnknownLabels(l labels.Labels) []string { return labelcheck.Unknown(l, IsKnownLabel) }
 
 // Strategies lists the scheduling strategies the swarm_strategy label takes.
 func Strategies() []string { return []string{"spread", "binpack", "random"} }

@@ -2,11 +2,13 @@ package labelcheck
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
 
 	"github.com/gomagnum/magnum/internal/safetext"
+	"github.com/gomagnum/magnum/labels"
 )
 
 // quoteLimit bounds how much of a value an error quotes.
@@ -60,4 +62,16 @@ func IPv4CIDR(v string) error {
 		return fmt.Errorf("%s is too small", p)
 	}
 	return nil
+}
+
+// Unknown lists the names of l that known rejects, sorted; nil when there
+// are none.
+func Unknown(l labels.Labels, known func(name string) bool) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(l)) {
+		if !known(k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

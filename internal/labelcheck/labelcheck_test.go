@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/gomagnum/magnum/internal/labelcheck"
+	"github.com/gomagnum/magnum/labels"
 )
 
 func TestChecks(t *testing.T) {
@@ -51,4 +52,11 @@ func ExampleIntRange() {
 	check := labelcheck.IntRange(1, 7)
 	fmt.Println(check("9"))
 	// Output: 9 is out of range [1, 7]
+}
+
+func TestUnknown(t *testing.T) {
+	known := func(name string) bool { return name == "kube_tag" || name == "availability_zone" }
+	assert.Equal(t, []string{"a_label", "zebra"}, labelcheck.Unknown(labels.Labels{"zebra": "1", "kube_tag": "v1", "a_label": ""}, known))
+	assert.Nil(t, labelcheck.Unknown(labels.Labels{"kube_tag": "v1"}, known))
+	assert.Nil(t, labelcheck.Unknown(nil, known))
 }
