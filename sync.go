@@ -417,6 +417,12 @@ func (m *Manager) finishDelete(ctx context.Context, c *cluster.Cluster) error {
 // left to it untouched.
 func (m *Manager) resumeCreate(it tracked) {
 	m.background(it.c.UUID, func(ctx context.Context) {
+		// The tick's view may be older than the lease: the create's own
+		// launch may have recorded its stack and let go meanwhile.
+		c, err := m.store.GetCluster(ctx, it.c.UUID)
+		if err != nil || c.Status != cluster.CreateInProgress || c.StackID != "" {
+			return
+		}
 		m.log.InfoContext(ctx, "resuming cluster create", "uuid", it.c.UUID)
 		m.touch(ctx, it.c.UUID)
 		m.launch(ctx, it.t, it.c.UUID, it.d)
